@@ -1,0 +1,39 @@
+# The README's two commands are `make report` and `make test`; both set the environment up first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+MODE ?= full
+ROWS ?= 50000
+
+.PHONY: setup test lint lab seed report bench bench-seed clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+lab: setup
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+seed: setup
+	$(PY) manage.py seed_rows --rows $(ROWS)
+
+report: setup
+	$(PY) -m labproject.report --mode $(MODE) --out reports
+
+bench-seed: setup
+	$(PY) -m seed.bench
+
+clean:
+	rm -rf reports var/results

@@ -1,0 +1,1 @@
+"""The iteration-memory workbench: a Django project, its measuring engine, charts and notebooks."""

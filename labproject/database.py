@@ -1,0 +1,77 @@
+"""Turn ``DATABASE_URL`` into Django's DATABASES entry, and keep passwords out of every output.
+
+SQLite is the default lab database. Its pragmas are chosen here, once, because per-row
+``save()`` on SQLite is dominated by journal commits: the same method differs tenfold
+between ``synchronous=FULL`` on a slow disk and WAL with ``synchronous=NORMAL``. Every
+result records the pragmas in force (see ``labproject.bench.environment``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from labproject.errors import ConfigError
+
+SUPPORTED_ENGINES = {
+    "django.db.backends.sqlite3": "sqlite",
+    "django.db.backends.postgresql": "postgresql",
+}
+
+# WAL lets a reader and a writer work at once (the pipelined strategy needs it) and, with
+# synchronous=NORMAL, a commit appends to the WAL without an fsync: the setting Django's
+# docs and most SQLite deployments recommend. Override with SQLITE_JOURNAL_MODE / SQLITE_SYNCHRONOUS.
+SQLITE_JOURNAL_MODES = {"wal", "delete", "truncate", "persist", "memory", "off"}
+SQLITE_SYNCHRONOUS = {"off", "normal", "full", "extra"}
+
+_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<at>@)", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """Replace the password of every URL in ``text`` with ``***``."""
+    return _PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", str(text))
+
+
+def sqlite_pragmas() -> dict[str, str]:
+    """Return the journal mode and synchronous setting the lab applies to SQLite."""
+    journal = os.environ.get("SQLITE_JOURNAL_MODE", "wal").lower()
+    sync = os.environ.get("SQLITE_SYNCHRONOUS", "normal").lower()
+    if journal not in SQLITE_JOURNAL_MODES:
+        raise ConfigError(f"SQLITE_JOURNAL_MODE={journal!r} is not one of {sorted(SQLITE_JOURNAL_MODES)}")
+    if sync not in SQLITE_SYNCHRONOUS:
+        raise ConfigError(f"SQLITE_SYNCHRONOUS={sync!r} is not one of {sorted(SQLITE_SYNCHRONOUS)}")
+    return {"journal_mode": journal, "synchronous": sync}
+
+
+def database_config(url: str) -> dict:
+    """Parse ``url`` into a DATABASES entry, refusing what the lab does not support."""
+    import dj_database_url
+
+    try:
+        config = dj_database_url.parse(url)
+    except Exception as exc:  # dj-database-url raises several types for bad URLs
+        raise ConfigError(f"DATABASE_URL {redact(url)!r} does not parse: {redact(str(exc))}") from None
+    engine = config.get("ENGINE", "")
+    if engine not in SUPPORTED_ENGINES:
+        raise ConfigError(
+            f"DATABASE_URL {redact(url)!r} names an unsupported engine ({engine or 'none'}); "
+            "use sqlite:///path or postgres://user:password@host:port/name"
+        )
+    if engine == "django.db.backends.sqlite3":
+        name = config.get("NAME") or ""
+        if not name or name == ":memory:":
+            raise ConfigError("the lab needs an SQLite file (sqlite:///path/to/file.sqlite3), not an in-memory database")
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        pragmas = sqlite_pragmas()
+        config["OPTIONS"] = {
+            "init_command": "".join(f"PRAGMA {k}={v};" for k, v in pragmas.items()),
+            "timeout": 30,
+        }
+        config["TEST"] = {"NAME": str(Path(name).with_suffix(".test.sqlite3"))}
+    return config
+
+
+def backend_name(engine: str) -> str:
+    """Return the lab's short name (``sqlite``/``postgresql``) for a Django engine path."""
+    return SUPPORTED_ENGINES[engine]

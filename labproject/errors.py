@@ -1,0 +1,45 @@
+"""One exception family for the workbench: callers catch one case or all of them.
+
+Library code raises these and never exits; management commands and ``manage.py`` turn them
+into one line on stderr and a non-zero exit code.
+"""
+
+
+class LabError(Exception):
+    """Base of every error the workbench reports to a user as one line."""
+
+    exit_code = 2
+
+
+class ConfigError(LabError):
+    """The environment names a database or setting the workbench cannot use."""
+
+
+class DatabaseNotReady(LabError):
+    """The database is unreachable, missing, or not migrated."""
+
+
+class BadInput(LabError):
+    """A size, name, batch size or other argument is out of range."""
+
+
+class UnknownStrategy(BadInput):
+    """No strategy of that name is registered."""
+
+
+class NotApplicable(LabError):
+    """A strategy was asked on a backend it does not support."""
+
+
+class WorkerFailed(LabError):
+    """A worker process could not produce a result."""
+
+
+class ResultFormatError(LabError):
+    """A result file is unreadable or of an unknown schema version."""
+
+
+class Interrupted(LabError):
+    """The user interrupted long work; what finished before is kept."""
+
+    exit_code = 130

@@ -1,0 +1,1 @@
+"""The article's table, its calculation, and the lab's management commands."""

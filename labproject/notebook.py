@@ -1,0 +1,54 @@
+"""One call at the top of every notebook: Django, shell_plus's imports, and charts that survive export.
+
+    from labproject.notebook import start
+    start()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+
+# Embeds plotly.js in the page once (in the first chart's output) and keeps the mimetype for
+# JupyterLab: nbconvert cannot draw the mimetype alone, and "notebook_connected" needs a CDN.
+REPORT_RENDERER = "plotly_mimetype+notebook"
+
+
+def start(*, settings: str = "labproject.settings", quiet: bool = True) -> dict:
+    """Set Django up for this kernel and push shell_plus's imports into the notebook namespace.
+
+    Works in JupyterLab and headless (papermill, nbclient) with the standard ``python3``
+    kernel, whatever the working directory, because the project is installed into the venv.
+    Returns a few facts about the lab (database, DEBUG) for the notebook to print.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
+    # ipykernel runs an asyncio event loop in the kernel's thread, and Django 5.2 then raises
+    # SynchronousOnlyOperation on the first query. Django's docs name Jupyter as the case for this flag.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    import django
+
+    django.setup()
+    _load_shell_plus(quiet)
+    import plotly.io as pio
+
+    pio.renderers.default = os.environ.get("PLOTLY_RENDERER", REPORT_RENDERER)
+    from django.conf import settings as django_settings
+
+    from labproject.iteration.readiness import describe_connection
+
+    return {"database": describe_connection(), "debug": django_settings.DEBUG}
+
+
+def _load_shell_plus(quiet: bool) -> None:
+    """Load django-extensions' notebook extension (models, Q, F, transaction...) when in IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    sink = io.StringIO() if quiet else None
+    with contextlib.redirect_stdout(sink) if sink else contextlib.nullcontext():
+        shell.run_line_magic("load_ext", "django_extensions.management.notebook_extension")

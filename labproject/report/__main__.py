@@ -1,0 +1,63 @@
+"""``python -m labproject.report``: execute the notebooks and write the offline HTML report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from labproject.report.catalog import PAGES
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mode", choices=["quick", "full"], default="full", help="quick is what the tests run")
+    parser.add_argument("--out", default="reports", help="folder for the HTML pages (default reports/)")
+    parser.add_argument("--only", default="", help="comma-separated notebook stems to run (default all)")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labproject.settings")
+    import django
+
+    from labproject.errors import LabError
+
+    try:
+        django.setup()
+        from labproject.bench.environment import describe
+        from labproject.iteration.readiness import ensure_ready
+        from labproject.report.execute import execute
+        from labproject.report.export import export_html
+        from labproject.report.index import write_index
+
+        ensure_ready()
+        environment = describe()
+    except LabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    wanted = {s for s in args.only.split(",") if s}
+    unknown = wanted - {p.stem for p in PAGES}
+    if unknown:
+        print(f"error: unknown notebook(s) {sorted(unknown)}; known: {[p.stem for p in PAGES]}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    started = time.perf_counter()
+    done = []
+    for page in PAGES:
+        if wanted and page.stem not in wanted:
+            continue
+        print(f"executing {page.stem} ({args.mode})", file=sys.stderr, flush=True)
+        result = execute(page, args.mode, out / "executed")
+        if result.notebook.exists():
+            export_html(result.notebook, out / f"{page.stem}.html")
+        status = f"FAILED: {result.error}" if result.error else "ok"
+        print(f"  {page.stem}: {status} in {result.seconds:.0f} s", file=sys.stderr, flush=True)
+        done.append(result)
+    index = write_index(out, done, environment, args.mode, time.perf_counter() - started)
+    print(f"wrote {index}", file=sys.stderr)
+    return 1 if any(r.error for r in done) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

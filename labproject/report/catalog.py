@@ -1,0 +1,31 @@
+"""The notebooks the report executes, in order, with their quick (CI) and full parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One notebook of the report and the parameters it runs with in each mode."""
+
+    stem: str
+    title: str
+    quick: dict = field(default_factory=dict)
+    full: dict = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return NOTEBOOKS_DIR / f"{self.stem}.ipynb"
+
+    def parameters(self, mode: str) -> dict:
+        return dict(self.quick if mode == "quick" else self.full)
+
+
+PAGES: list[Page] = [
+    Page("00_start_here", "Start here: the lab table and its calculation",
+         quick={"preset": "tiny"}, full={"preset": "tiny"}),
+]

@@ -1,0 +1,53 @@
+"""Run one notebook headless with papermill, and read back the one-line finding it computed."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from labproject.database import redact
+from labproject.report.catalog import Page
+
+
+@dataclass(frozen=True)
+class Executed:
+    """The outcome of executing one page: where the notebook went, how long, and what it found."""
+
+    page: Page
+    notebook: Path
+    seconds: float
+    finding: str
+    error: str | None = None
+
+
+def execute(page: Page, mode: str, out_dir: Path, *, progress: bool = False) -> Executed:
+    """Execute ``page`` with its ``mode`` parameters into ``out_dir``; an error becomes data, not a crash."""
+    import papermill
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{page.stem}.ipynb"
+    started = time.perf_counter()
+    error = None
+    try:
+        papermill.execute_notebook(
+            str(page.path), str(target), parameters=page.parameters(mode), kernel_name="python3",
+            cwd=str(page.path.parent), progress_bar=progress, log_output=False,
+        )
+    except Exception as exc:  # papermill raises its own error for a failing cell; keep the partial notebook
+        error = redact(next(iter(str(exc).strip().splitlines()[-1:]), type(exc).__name__))
+    seconds = time.perf_counter() - started
+    finding = read_finding(target) if target.exists() else ""
+    return Executed(page, target, seconds, finding, error)
+
+
+def read_finding(notebook: Path) -> str:
+    """Return the printed output of the cell tagged ``finding``, or an empty string."""
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "finding" in cell.metadata.get("tags", []):
+            texts = [o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
+            return " ".join("".join(texts).split())
+    return ""

@@ -1,0 +1,34 @@
+"""Settings for the lab: an SQLite file under ``var/`` unless ``DATABASE_URL`` names another database."""
+
+import os
+from pathlib import Path
+
+from labproject.database import database_config
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("LAB_VAR_DIR", BASE_DIR / "var"))
+
+# A local lab that serves no web pages: a fixed key is safe here, and the environment can override it.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "lab-only-not-a-secret-this-project-serves-no-requests")
+# DEBUG changes memory (every query's SQL is kept), so it is off unless asked for.
+DEBUG = os.environ.get("DJANGO_DEBUG", "0").lower() in {"1", "true", "yes", "on"}
+ALLOWED_HOSTS: list[str] = []
+
+INSTALLED_APPS = [
+    "django_extensions",
+    "labproject.iteration",
+]
+
+DATABASES = {
+    "default": database_config(os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'lab.sqlite3'}"),
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+# Where compare runs keep one JSON file per run.
+RESULTS_DIR = Path(os.environ.get("LAB_RESULTS_DIR", VAR_DIR / "results"))
+
+SHELL_PLUS_PRINT_SQL = False
+NOTEBOOK_ARGUMENTS = ["--notebook-dir", str(BASE_DIR / "notebooks")]
+ROOT_URLCONF = "labproject.urls"

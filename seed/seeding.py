@@ -1,0 +1,101 @@
+"""Load the lab table in one transaction, or say that it already holds the asked data."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from itertools import islice
+from typing import TextIO
+
+from django.db import connections, transaction
+
+from labproject.errors import Interrupted
+from labproject.iteration.models import SeedRecord, SomeModel
+from labproject.iteration.readiness import ensure_ready
+from seed.loaders import clear_table, loader_for
+from seed.payload import GENERATOR_VERSION, PayloadSpec, generate_rows
+
+CHUNK_ROWS = 25_000
+
+
+@dataclass(frozen=True)
+class SeedOutcome:
+    """What a seeding call did: loaded rows, or found them already there."""
+
+    spec: PayloadSpec
+    seconds: float
+    skipped: bool
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.spec.rows / self.seconds if self.seconds else float("inf")
+
+    def message(self) -> str:
+        s = self.spec
+        shape = f"{s.rows:,} rows x {s.payload_bytes} B payload, seed {s.seed}"
+        if self.skipped:
+            return f"already seeded with {shape}: nothing to do"
+        return f"seeded {shape} in {self.seconds:.2f} s ({self.rows_per_second:,.0f} rows/s)"
+
+
+def current_seed(alias: str = "default") -> SeedRecord | None:
+    """Return the record of the last completed seed, or None."""
+    return SeedRecord.objects.using(alias).order_by("-pk").first()
+
+
+def is_seeded(spec: PayloadSpec, alias: str = "default") -> bool:
+    """Tell whether the table holds exactly the rows ``spec`` describes."""
+    record = current_seed(alias)
+    return (
+        record is not None
+        and (record.rows, record.payload_bytes, record.seed, record.generator_version)
+        == (spec.rows, spec.payload_bytes, spec.seed, GENERATOR_VERSION)
+        and SomeModel.objects.using(alias).count() == spec.rows
+    )
+
+
+def seed_table(
+    spec: PayloadSpec,
+    *,
+    alias: str = "default",
+    progress: bool = True,
+    out: TextIO | None = None,
+    force: bool = False,
+) -> SeedOutcome:
+    """Replace the table's rows with ``spec``'s, in one transaction; a no-op when already there.
+
+    Ctrl-C rolls the transaction back, so the table keeps its earlier rows, and raises
+    :class:`Interrupted`. ``force`` reloads even when the rows are already there.
+    """
+    from tqdm.auto import tqdm
+
+    ensure_ready(alias, out=out)
+    if not force and is_seeded(spec, alias):
+        return SeedOutcome(spec, 0.0, skipped=True)
+    connection = connections[alias]
+    load = loader_for(connection.vendor)
+    table = SomeModel._meta.db_table
+    rows = generate_rows(spec)
+    started = time.perf_counter()
+    bar = tqdm(total=spec.rows, unit="rows", unit_scale=True, desc="seeding", disable=not progress,
+               file=out or sys.stderr, mininterval=0.2)
+    try:
+        with transaction.atomic(using=alias):
+            clear_table(connection, table)
+            for _ in range(0, spec.rows, CHUNK_ROWS):
+                load(connection, table, islice(rows, CHUNK_ROWS))
+                bar.update(min(CHUNK_ROWS, spec.rows - bar.n))
+            SeedRecord.objects.using(alias).all().delete()
+            SeedRecord.objects.using(alias).create(
+                rows=spec.rows, payload_bytes=spec.payload_bytes, seed=spec.seed,
+                generator_version=GENERATOR_VERSION, seconds=time.perf_counter() - started,
+            )
+    except KeyboardInterrupt:
+        raise Interrupted("seeding interrupted: the transaction was rolled back and the table is as it was") from None
+    finally:
+        bar.close()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f'ANALYZE "{table}"')
+    return SeedOutcome(spec, time.perf_counter() - started, skipped=False)

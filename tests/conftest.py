@@ -1,0 +1,71 @@
+"""Shared fixtures: a throwaway lab (its own SQLite file and results folder) driven through real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory):
+    """Keep pytest-django's test database in a temporary folder, as a real SQLite file."""
+
+    from django.db import connections
+
+    connections["default"].settings_dict["TEST"]["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@dataclass
+class Lab:
+    """A lab with its own database and results folder, used through ``manage.py`` in subprocesses."""
+
+    root: Path
+    env: dict
+
+    @property
+    def database(self) -> Path:
+        return self.root / "lab.sqlite3"
+
+    def manage(self, *args: str, timeout: float = 300, check: bool = False) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=self.env, cwd=self.root,
+                              capture_output=True, text=True, timeout=timeout)
+        if check and done.returncode != 0:
+            raise AssertionError(f"manage.py {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+        return done
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with sqlite3.connect(self.database) as connection:
+            return connection.execute(sql, params).fetchall()
+
+    def count(self) -> int:
+        return self.query("SELECT COUNT(*) FROM iteration_somemodel")[0][0]
+
+    def compare(self, *args: str, timeout: float = 600) -> list[dict]:
+        done = self.manage("compare", *args, "--json", timeout=timeout, check=True)
+        return json.loads(done.stdout)
+
+
+@pytest.fixture
+def lab(tmp_path) -> Lab:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/lab.sqlite3", "LAB_RESULTS_DIR": str(tmp_path / "results"),
+           "PYTHONUNBUFFERED": "1"}
+    env.pop("DJANGO_DEBUG", None)
+    return Lab(tmp_path, env)
+
+
+def one_line_error(done: subprocess.CompletedProcess) -> str:
+    """Assert that a command failed with exactly one line on stderr, and return it."""
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode != 0, f"expected failure, got exit 0; stdout: {done.stdout!r}"
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{done.stderr}"
+    assert "Traceback" not in done.stderr
+    return lines[0]
