@@ -61,7 +61,7 @@ def database_config(url: str) -> dict:
     if engine == "django.db.backends.sqlite3":
         name = config.get("NAME") or ""
         if not name or name == ":memory:":
-            raise ConfigError("the lab needs an SQLite file (sqlite:///path/to/file.sqlite3), not an in-memory database")
+            raise ConfigError("the lab needs an SQLite file (sqlite:///path/file.sqlite3), not an in-memory database")
         Path(name).parent.mkdir(parents=True, exist_ok=True)
         pragmas = sqlite_pragmas()
         config["OPTIONS"] = {

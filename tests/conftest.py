@@ -56,7 +56,8 @@ class Lab:
 
 @pytest.fixture
 def lab(tmp_path) -> Lab:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/lab.sqlite3", "LAB_RESULTS_DIR": str(tmp_path / "results"),
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/lab.sqlite3",
+           "LAB_RESULTS_DIR": str(tmp_path / "results"),
            "PYTHONUNBUFFERED": "1"}
     env.pop("DJANGO_DEBUG", None)
     return Lab(tmp_path, env)

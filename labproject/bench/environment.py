@@ -8,7 +8,6 @@ import platform
 import django
 import psutil
 
-
 _SYNCHRONOUS = {0: "off", 1: "normal", 2: "full", 3: "extra"}
 
 

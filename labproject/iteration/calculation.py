@@ -27,7 +27,7 @@ def some_calculation(obj: Any) -> int:
 
 _SQL = {
     "sqlite": "(json_extract({col}, '$.metrics.score') * 2 + json_array_length({col}, '$.metrics.tags'))",
-    "postgresql": "((({col} -> 'metrics' ->> 'score'))::integer * 2 + jsonb_array_length({col} -> 'metrics' -> 'tags'))",
+    "postgresql": "(({col} -> 'metrics' ->> 'score')::integer * 2 + jsonb_array_length({col} -> 'metrics' -> 'tags'))",
 }
 
 
