@@ -1,0 +1,1 @@
+"""The measuring engine: spec -> runner (parent) -> worker (fresh process) -> result file -> tidy tables."""

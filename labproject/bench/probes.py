@@ -1,0 +1,126 @@
+"""Opt-in probes the worker runs around a strategy; each returns one section of the result.
+
+RSS needs no probe here: the runner samples it from outside and the kernel keeps its peak.
+- tracemalloc counts live blocks from Python's allocators (blind to allocator slack and C
+  libraries) and slows allocation-heavy code severalfold;
+- pympler walks every object the garbage collector can reach and sizes it by type: slow;
+- queries wraps the Django connection (works with DEBUG off) to count queries and their time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+TOP_SITES = 15
+TOP_TYPES = 15
+
+
+class TracemallocProbe:
+    """Traced current/peak over time, and the allocation sites that grew most during the strategy."""
+
+    name = "tracemalloc"
+
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval = interval
+        self.timeline: list[list[float]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        import tracemalloc
+
+        tracemalloc.start(1)
+        self._before = tracemalloc.take_snapshot()
+        tracemalloc.reset_peak()
+        self._t0 = time.monotonic()
+        self._thread = threading.Thread(target=self._sample, name="tracemalloc-sampler", daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        import tracemalloc
+
+        while not self._stop.wait(self.interval):
+            current, peak = tracemalloc.get_traced_memory()
+            self.timeline.append([round(time.monotonic() - self._t0, 4), current, peak])
+
+    def stop(self) -> dict[str, Any]:
+        import tracemalloc
+
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+        current, peak = tracemalloc.get_traced_memory()
+        after = tracemalloc.take_snapshot()
+        tracemalloc.stop()
+        filters = [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, "<frozen *>")]
+        stats = after.filter_traces(filters).compare_to(self._before.filter_traces(filters), "lineno")
+        sites = [
+            {"site": f"{s.traceback[0].filename}:{s.traceback[0].lineno}", "size_diff_bytes": s.size_diff,
+             "count_diff": s.count_diff, "size_bytes": s.size}
+            for s in stats[:TOP_SITES]
+        ]
+        return {"current_bytes": current, "peak_bytes": peak, "timeline": self.timeline, "top_sites": sites}
+
+
+class PymplerProbe:
+    """Object types retained after the strategy compared with before it, by total size."""
+
+    name = "pympler"
+
+    def start(self) -> None:
+        from pympler import muppy, summary
+
+        self._before = summary.summarize(muppy.get_objects())
+
+    def stop(self) -> dict[str, Any]:
+        from pympler import muppy, summary
+
+        after = summary.summarize(muppy.get_objects())
+        diff = summary.get_diff(self._before, after)
+        rows = sorted(diff, key=lambda row: abs(row[2]), reverse=True)[:TOP_TYPES]
+        return {
+            "retained": [{"type": t, "count_diff": n, "size_diff_bytes": size} for t, n, size in rows],
+            "total_size_diff_bytes": sum(row[2] for row in diff),
+        }
+
+
+class QueriesProbe:
+    """Count queries and their database time through ``connection.execute_wrapper``."""
+
+    name = "queries"
+
+    def __init__(self, alias: str = "default") -> None:
+        self.alias = alias
+        self.count = 0
+        self.many = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.count += 1
+            self.many += bool(many)
+
+    def start(self) -> None:
+        from django.db import connections
+
+        self._context = connections[self.alias].execute_wrapper(self)
+        self._context.__enter__()
+
+    def stop(self) -> dict[str, Any]:
+        self._context.__exit__(None, None, None)
+        return {"count": self.count, "executemany_count": self.many, "seconds": round(self.seconds, 6),
+                "note": "queries sent through Django's connection; raw driver connections are not seen"}
+
+
+PROBE_TYPES = {"tracemalloc": TracemallocProbe, "pympler": PymplerProbe, "queries": QueriesProbe}
+
+
+def make_probes(names: list[str] | tuple[str, ...]) -> list:
+    """Return probe objects for the named probes, RSS excluded (the runner measures it)."""
+    return [PROBE_TYPES[name]() for name in names if name in PROBE_TYPES]

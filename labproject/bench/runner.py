@@ -1,0 +1,236 @@
+"""The runner: seeds when needed, then runs every (strategy, repeat) in a fresh worker process.
+
+While a worker runs, the runner samples its memory from outside every few milliseconds together
+with the rows done (read from a shared board), kills it with SIGKILL when the tree's RSS passes
+the memory cap (as a container limit does) and turns every ending, clean or not, into a result
+record: ``ok``, ``wrong``, ``killed`` or ``error``. Ctrl-C kills the current worker and keeps
+what finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from labproject.bench.observers import RunObserver
+from labproject.bench.progress import RUNNING, SETUP, ProgressBoard
+from labproject.bench.result import RunResult
+from labproject.bench.sampler import TreeSampler, kill_tree, thin
+from labproject.bench.spec import RunSpec
+from labproject.bench.store import ResultStore
+from labproject.database import redact
+from labproject.errors import BadInput, Interrupted
+
+SAMPLE_INTERVAL = 0.005
+PSS_INTERVAL = 0.05
+
+
+def plan(specs: Sequence[RunSpec]) -> list[tuple[RunSpec, int]]:
+    """Order runs round-robin (every strategy's first repeat, then every second...) so drift spreads evenly."""
+    most = max((s.repeats for s in specs), default=0)
+    return [(spec, repeat) for repeat in range(most) for spec in specs if repeat < spec.repeats]
+
+
+def compare(
+    specs: Sequence[RunSpec],
+    *,
+    store: ResultStore | None = None,
+    session: str | None = None,
+    label: str = "",
+    observers: Sequence[RunObserver] = (),
+    seed_progress: bool = True,
+    timeout: float | None = None,
+) -> list[RunResult]:
+    """Run every spec's repeats, each in its own worker, store each result as it lands, and return them."""
+    from seed import PayloadSpec, seed_table
+
+    from labproject.iteration.readiness import ensure_ready
+
+    ensure_ready()
+    for shape in dict.fromkeys((s.rows, s.payload_bytes, s.seed, s.force) for s in specs):
+        rows, payload, seed, force = shape
+        outcome = seed_table(PayloadSpec(rows, payload, seed, force=force), progress=seed_progress)
+        if not outcome.skipped:
+            print(outcome.message(), file=sys.stderr)
+    store = store or ResultStore()
+    session = session or store.new_session(label)
+    runs = plan(specs)
+    results: list[RunResult] = []
+    for observer in observers:
+        observer.compare_started(runs)
+    try:
+        for index, (spec, repeat) in enumerate(runs):
+            for observer in observers:
+                observer.run_started(index, spec, repeat)
+            result = run_once(spec, repeat, session, observers=observers, timeout=timeout)
+            store.write(result)
+            results.append(result)
+            for observer in observers:
+                observer.run_finished(result)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted: the current worker was killed; {len(results)} finished run(s) kept in "
+            f"{store.root / session}"
+        ) from None
+    finally:
+        for observer in observers:
+            observer.compare_finished()
+    return results
+
+
+def worker_command(spec: RunSpec, repeat: int, board: Path, output: Path) -> list[str]:
+    """Return the command line that starts one worker."""
+    return [sys.executable, "-m", "labproject.bench.worker", "--spec", json.dumps(spec.to_dict()),
+            "--repeat", str(repeat), "--board", str(board), "--output", str(output)]
+
+
+def worker_environment(spec: RunSpec) -> dict[str, str]:
+    """Return the worker's environment: the parent's, with DEBUG and cursor settings from the spec."""
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = env.get("DJANGO_SETTINGS_MODULE", "labproject.settings")
+    env["DJANGO_DEBUG"] = "1" if spec.debug else "0"
+    env["LAB_DISABLE_SERVER_SIDE_CURSORS"] = "0" if spec.server_side_cursors else "1"
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # a worker runs no event loop
+    return env
+
+
+def run_once(
+    spec: RunSpec,
+    repeat: int,
+    session: str,
+    *,
+    observers: Sequence[RunObserver] = (),
+    timeout: float | None = None,
+) -> RunResult:
+    """Run one worker to its end and return its result; KeyboardInterrupt kills the worker and propagates."""
+    folder = Path(tempfile.mkdtemp(prefix="lab-run-"))
+    board = ProgressBoard(folder / "board", create=True)
+    output = folder / "result.json"
+    started_at = datetime.now(UTC).isoformat()
+    with open(folder / "stderr", "w+b") as stderr:
+        proc = subprocess.Popen(
+            worker_command(spec, repeat, folder / "board", output), env=worker_environment(spec),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
+        )
+        try:
+            watch = _watch(proc, board, spec, observers, timeout)
+        except BaseException:
+            kill_tree(proc.pid)
+            proc.wait()
+            board.close()
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        stderr.seek(0)
+        last_line = _last_line(stderr.read().decode("utf-8", "replace"))
+    part = _read_part(output)
+    board.close()
+    shutil.rmtree(folder, ignore_errors=True)
+    if watch["killed_in_setup"]:
+        raise BadInput(
+            f"memory cap {spec.memory_cap_mb} MiB is below the worker's baseline: it reached "
+            f"{watch['killed_rss'] / 2**20:.0f} MiB before the strategy started; raise --memory-cap-mb"
+        )
+    return _assemble(spec, repeat, session, started_at, proc, part, watch, last_line)
+
+
+def _watch(proc, board: ProgressBoard, spec: RunSpec, observers, timeout: float | None) -> dict:
+    """Sample the worker until it exits, is killed at the cap, or times out."""
+    sampler = TreeSampler(proc.pid, pss_interval=PSS_INTERVAL)
+    cap = spec.memory_cap_bytes
+    timeline: list[list[float]] = []
+    tree_timeline: list[list[float]] = []
+    watch = {"killed_rss": None, "killed_in_setup": False, "timed_out": False, "sampler": sampler,
+             "timeline": timeline, "tree_timeline": tree_timeline, "baseline_pss": None}
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while proc.poll() is None:
+        now = time.monotonic()
+        try:
+            sample = sampler.take(now)
+        except ProcessLookupError:
+            break
+        phase = board.phase
+        if phase == RUNNING:
+            seconds = round((time.monotonic_ns() - board.started_ns) / 1e9, 4)
+            rows = board.rows_done
+            timeline.append([seconds, sample.worker_rss, rows])
+            if sample.tree_pss is not None:
+                if watch["baseline_pss"] is None:
+                    watch["baseline_pss"] = sample.tree_pss
+                tree_timeline.append([seconds, sample.tree_pss, sample.processes])
+            for observer in observers:
+                observer.sampled(seconds, sample.worker_rss, rows)
+        if cap is not None and sample.tree_rss > cap:
+            kill_tree(proc.pid)
+            watch.update(killed_rss=sample.tree_rss, killed_in_setup=phase == SETUP, killed_rows=board.rows_done)
+            break
+        if deadline is not None and now > deadline:
+            kill_tree(proc.pid)
+            watch["timed_out"] = True
+            break
+        if len(timeline) > 2 * 20_000:
+            timeline[:] = thin(timeline)
+        time.sleep(SAMPLE_INTERVAL)
+    proc.wait()
+    watch["baseline_rss"] = board.baseline_rss or None
+    watch["rows_done"] = board.rows_done
+    return watch
+
+
+def _read_part(output: Path) -> dict | None:
+    try:
+        return json.loads(output.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return redact(lines[-1])[:500] if lines else ""
+
+
+def _assemble(spec, repeat, session, started_at, proc, part, watch, last_line) -> RunResult:
+    """Merge the worker's document with what the runner saw into one result record."""
+    timeline = thin(watch["timeline"])
+    sampler: TreeSampler = watch["sampler"]
+    tree_timeline = thin(watch["tree_timeline"])
+    pss_values = [row[1] for row in tree_timeline]
+    base = {
+        "strategy": spec.strategy, "repeat": repeat, "rows": spec.rows, "payload_bytes": spec.payload_bytes,
+        "batch_size": spec.batch_size, "backend": spec.backend, "debug": spec.debug, "session": session,
+        "run_id": f"{started_at[:19].replace(':', '')}-{spec.strategy}-r{repeat}-{proc.pid}",
+        "started_at": started_at, "probes": list(spec.probes), "memory_cap_bytes": spec.memory_cap_bytes,
+        "rss_timeline": timeline, "spec": spec.to_dict(), "pid": proc.pid,
+        "sampled_peak_rss_bytes": max((row[1] for row in timeline), default=None),
+        "baseline_rss_bytes": watch["baseline_rss"], "rows_done": watch["rows_done"],
+        "tree": {
+            "processes": len(sampler.processes_seen) or 1,
+            "baseline_pss_bytes": watch["baseline_pss"],
+            "peak_pss_bytes": max(pss_values, default=None),
+            "timeline": tree_timeline,
+            "pss_interval_seconds": PSS_INTERVAL,
+            "pss_read_seconds": round(sampler.pss_seconds, 4),
+            "pss_reads": sampler.pss_reads,
+        },
+    }
+    if watch["killed_rss"] is not None:
+        cap = spec.memory_cap_mb
+        base.update(status="killed", killed_at_rss_bytes=watch["killed_rss"], error=(
+            f"killed at {watch['killed_rss'] / 2**20:.0f} MiB (cap {cap} MiB) after {watch['killed_rows']:,} rows"))
+        return RunResult(**base)
+    if watch["timed_out"]:
+        base.update(status="error", error="timed out; the worker was killed")
+        return RunResult(**base)
+    if part is None:
+        code = proc.returncode
+        how = f"killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        base.update(status="error", error=f"worker {how} without a result" + (f": {last_line}" if last_line else ""))
+        return RunResult(**base)
+    return RunResult(**{**base, **{k: v for k, v in part.items() if v is not None or k not in base}})

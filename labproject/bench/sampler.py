@@ -1,0 +1,117 @@
+"""Sample a worker's memory from outside: its own RSS often, its whole process tree's PSS less often.
+
+RSS of the worker alone keeps the article's figures comparable. A strategy that starts helper
+processes must not look lighter than it is, so the tree (the worker and all its descendants) is
+also measured: the sum of RSS at every tick (what a container's memory cap sees; the cap is
+checked against it) and the sum of proportional set size (PSS, pages shared after a fork counted
+once) at a slower cadence, because reading ``smaps_rollup`` costs far more than ``statm``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+import psutil
+
+from labproject.bench.memory import rss_bytes
+
+MAX_SAMPLES = 20_000
+
+
+def pss_bytes(pid: int) -> int:
+    """Return a process's proportional set size from ``/proc/<pid>/smaps_rollup``."""
+    with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+        for line in handle:
+            if line.startswith(b"Pss:"):
+                return int(line.split()[1]) * 1024
+    raise OSError(f"no Pss line for pid {pid}")
+
+
+@dataclass
+class Sample:
+    """One look at the worker: its RSS, and the tree's RSS sum and (when taken) PSS sum."""
+
+    worker_rss: int
+    tree_rss: int
+    tree_pss: int | None
+    processes: int
+
+
+@dataclass
+class TreeSampler:
+    """Reads the worker's and its descendants' memory; keeps its own cost so it can be reported."""
+
+    pid: int
+    pss_interval: float = 0.05
+    descendants: list[int] = field(default_factory=list)
+    processes_seen: set[int] = field(default_factory=set)
+    pss_seconds: float = 0.0
+    pss_reads: int = 0
+    _next_pss: float = 0.0
+
+    def take(self, now: float) -> Sample:
+        """Sample now; raises ProcessLookupError once the worker is gone."""
+        try:
+            worker = rss_bytes(self.pid)
+        except (FileNotFoundError, ProcessLookupError):
+            raise ProcessLookupError(self.pid) from None
+        take_pss = now >= self._next_pss
+        if take_pss:
+            self._next_pss = now + self.pss_interval
+            self._refresh_descendants()
+        tree_rss = worker
+        for child in self.descendants:
+            try:
+                tree_rss += rss_bytes(child)
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+        pss = self._tree_pss() if take_pss else None
+        return Sample(worker, tree_rss, pss, 1 + len(self.descendants))
+
+    def _refresh_descendants(self) -> None:
+        try:
+            self.descendants = [p.pid for p in psutil.Process(self.pid).children(recursive=True)]
+        except psutil.Error:
+            self.descendants = []
+        self.processes_seen.update(self.descendants, [self.pid])
+
+    def _tree_pss(self) -> int | None:
+        started = time.perf_counter()
+        total = 0
+        for pid in (self.pid, *self.descendants):
+            try:
+                total += pss_bytes(pid)
+            except (FileNotFoundError, ProcessLookupError, PermissionError, OSError):
+                if pid == self.pid:
+                    return None
+        self.pss_seconds += time.perf_counter() - started
+        self.pss_reads += 1
+        return total
+
+
+def thin(timeline: list[list[float]]) -> list[list[float]]:
+    """Halve a timeline that grew past MAX_SAMPLES, keeping its first and last points."""
+    if len(timeline) <= MAX_SAMPLES:
+        return timeline
+    return [*timeline[:-1:2], timeline[-1]]
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a worker and every descendant, as a container's OOM kill does."""
+    import signal
+
+    try:
+        victims = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        victims = []
+    try:
+        os.killpg(pid, signal.SIGKILL)  # the worker leads its own process group
+    except (ProcessLookupError, PermissionError):
+        pass
+    for proc in victims:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass

@@ -1,0 +1,86 @@
+"""RunSpec: everything that defines one measured run, validated when it is made."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+
+from labproject.errors import BadInput
+from seed.payload import validate as validate_payload
+
+PROBES = ("rss", "tracemalloc", "pympler", "queries")
+# Python + Django alone take more than this: a cap below it can only kill the worker at start-up.
+MIN_MEMORY_CAP_MB = 32
+MAX_BATCH_SIZE = 1_000_000
+MAX_REPEATS = 100
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One strategy at one table shape, with its batch size, probes, memory cap and repeat count.
+
+    ``backend`` names the database the runner's ``DATABASE_URL`` points at; it is recorded, and a
+    strategy that does not support it is refused before anything runs.
+    """
+
+    strategy: str
+    rows: int
+    backend: str
+    payload_bytes: int = 300
+    seed: int = 1
+    batch_size: int = 1000
+    debug: bool = False
+    probes: tuple[str, ...] = ("rss",)
+    memory_cap_mb: int | None = None
+    repeats: int = 1
+    server_side_cursors: bool = True  # False sets DISABLE_SERVER_SIDE_CURSORS (PostgreSQL)
+    partitions: int = field(default_factory=lambda: os.cpu_count() or 1)
+    force: bool = field(default=False, compare=False)  # allows tables above the seeding ceiling
+
+    def __post_init__(self) -> None:
+        from labproject import strategies
+
+        probes = tuple(dict.fromkeys(("rss", *self.probes)))
+        object.__setattr__(self, "probes", probes)
+        validate_payload(self.rows, self.payload_bytes, self.seed, force=self.force)
+        _positive("batch size", self.batch_size, MAX_BATCH_SIZE)
+        _positive("repeats", self.repeats, MAX_REPEATS)
+        _positive("partitions", self.partitions, 64)
+        unknown = [p for p in probes if p not in PROBES]
+        if unknown:
+            raise BadInput(f"unknown probe(s) {', '.join(unknown)}; known: {', '.join(PROBES)}")
+        if self.memory_cap_mb is not None:
+            _positive("memory cap (MiB)", self.memory_cap_mb, 1 << 20)
+            if self.memory_cap_mb < MIN_MEMORY_CAP_MB:
+                raise BadInput(
+                    f"memory cap {self.memory_cap_mb} MiB is below any worker's baseline "
+                    f"(Python + Django need more than {MIN_MEMORY_CAP_MB} MiB)"
+                )
+        chosen = strategies.get(self.strategy, self.backend)
+        limit = chosen.max_batch_size.get(self.backend)
+        if limit and self.batch_size > limit:
+            raise BadInput(
+                f"batch size {self.batch_size} is above what {self.strategy} can send to {self.backend} "
+                f"in one statement ({limit}); use --batch-size {limit} or less"
+            )
+
+    @property
+    def memory_cap_bytes(self) -> int | None:
+        return None if self.memory_cap_mb is None else self.memory_cap_mb * 2**20
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["probes"] = list(self.probes)
+        data.pop("force")
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RunSpec:
+        return cls(**{**data, "probes": tuple(data.get("probes", ("rss",))), "force": True})
+
+
+def _positive(what: str, value: object, ceiling: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise BadInput(f"{what} must be a positive whole number, got {value!r}")
+    if value > ceiling:
+        raise BadInput(f"{what} {value:,} is above the lab's limit of {ceiling:,}")

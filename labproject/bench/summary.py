@@ -1,0 +1,51 @@
+"""Per-strategy summaries of a compare: median and spread of wall time and peak memory above baseline."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def summarize(runs: pd.DataFrame, by: tuple[str, ...] = ("strategy",)) -> pd.DataFrame:
+    """Return one row per group: runs, statuses, and median/min/max of time and peak above baseline."""
+    keys = list(by)
+    verified = runs[runs["status"] == "ok"]
+    groups = []
+    for key, group in runs.groupby(keys, sort=False):
+        good = verified.loc[group.index.intersection(verified.index)]
+        statuses = group["status"].value_counts()
+        row = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+        row.update(
+            runs=len(group),
+            ok=int(statuses.get("ok", 0)),
+            failed=", ".join(f"{n} {s}" for s, n in statuses.items() if s != "ok"),
+            wall_s_median=good["wall_seconds"].median(),
+            wall_s_min=good["wall_seconds"].min(),
+            wall_s_max=good["wall_seconds"].max(),
+            peak_mib_median=good["peak_above_baseline_mib"].median(),
+            peak_mib_min=good["peak_above_baseline_mib"].min(),
+            peak_mib_max=good["peak_above_baseline_mib"].max(),
+            baseline_mib_median=group["baseline_mib"].median(),
+        )
+        groups.append(row)
+    return pd.DataFrame(groups)
+
+
+def format_table(summary: pd.DataFrame) -> str:
+    """Render a summary as the plain-text table ``compare`` prints."""
+    header = f"{'strategy':<28} {'runs':>4} {'wall s (median, min-max)':>28} {'peak MiB above baseline':>28}  notes"
+    lines = [header, "-" * len(header)]
+    for row in summary.itertuples():
+        wall = _spread(row.wall_s_median, row.wall_s_min, row.wall_s_max, "{:.2f}")
+        peak = _spread(row.peak_mib_median, row.peak_mib_min, row.peak_mib_max, "{:.1f}")
+        notes = row.failed or ""
+        lines.append(f"{row.strategy:<28} {row.runs:>4} {wall:>28} {peak:>28}  {notes}")
+    baseline = summary["baseline_mib_median"].median()
+    if pd.notna(baseline):
+        lines.append(f"baseline (interpreter + Django + probes), median over runs: {baseline:.1f} MiB")
+    return "\n".join(lines)
+
+
+def _spread(median, low, high, fmt: str) -> str:
+    if pd.isna(median):
+        return "-"
+    return f"{fmt.format(median)} ({fmt.format(low)}-{fmt.format(high)})"

@@ -1,0 +1,139 @@
+"""The worker: a fresh interpreter that runs one strategy once and writes one JSON document.
+
+Started by the runner as ``python -m labproject.bench.worker --spec JSON --repeat N --board PATH
+--output PATH``. Steps: set Django up, reset ``field`` to NULL, start the probes, record the
+baseline RSS and reset the kernel's high-water mark, run the strategy, read the peak, stop the
+probes, give freed memory back (``malloc_trim``) to see what was only allocator retention, and
+verify every row in SQL against the calculation's SQL twin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from labproject.bench import memory
+from labproject.bench.progress import FINISHING, ProgressBoard
+
+
+def prepare_table(vendor: str) -> None:
+    """Reset the target column so every run starts from the same table, and settle the storage."""
+    from django.db import connection
+
+    from labproject.iteration.models import SomeModel
+
+    SomeModel.objects.update(field=None)
+    with connection.cursor() as cursor:
+        if vendor == "sqlite":
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        elif vendor == "postgresql":
+            cursor.execute(f'VACUUM ANALYZE "{SomeModel._meta.db_table}"')
+
+
+def verify(vendor: str) -> tuple[int, int, int]:
+    """Return ``(rows in table, rows right, rows wrong or NULL)`` checked in SQL."""
+    from django.db import connection
+
+    from labproject.iteration.calculation import calculation_sql
+    from labproject.iteration.models import SomeModel
+
+    table = SomeModel._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT COUNT(*), SUM(CASE WHEN "field" = {calculation_sql(vendor)} THEN 1 ELSE 0 END) FROM "{table}"'
+        )
+        total, right = cursor.fetchone()
+    right = int(right or 0)
+    return total, right, total - right
+
+
+def one_line(exc: BaseException) -> str:
+    """Return an exception as one line with its type, never with a password."""
+    from labproject.database import redact
+
+    text = " ".join(str(exc).split()) or "(no message)"
+    return redact(f"{type(exc).__name__}: {text}")[:500]
+
+
+def run(spec_data: dict, repeat: int, board: ProgressBoard) -> dict:
+    """Run the strategy once and return this worker's part of the result."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from labproject import strategies
+    from labproject.bench import environment
+    from labproject.bench.probes import make_probes
+    from labproject.strategies.base import RunContext
+
+    chosen = strategies.get(spec_data["strategy"], connection.vendor)
+    prepare_table(connection.vendor)
+    probes = make_probes(spec_data["probes"])
+    part: dict = {"pid": os.getpid(), "environment": environment.describe()}
+    for probe in probes:
+        probe.start()
+    ctx = RunContext(spec_data["batch_size"], options=spec_data, counter=board)
+    gc.collect()
+    part["baseline_rss_bytes"] = baseline = memory.rss_bytes()
+    kernel_peak = memory.reset_peak()
+    board.mark_running(time.monotonic_ns(), baseline)
+    started = time.perf_counter()
+    try:
+        chosen.run(ctx)
+    except Exception as exc:
+        part.update(status="error", error=one_line(exc), rows_done=ctx.rows_done)
+        traceback.print_exc(file=sys.stderr)
+        return part
+    finally:
+        part["wall_seconds"] = time.perf_counter() - started
+        part["peak_rss_bytes"] = memory.peak_rss_bytes() if kernel_peak else None
+        part["end_rss_bytes"] = memory.rss_bytes()
+        board.phase = FINISHING
+    for probe in reversed(probes):
+        part[probe.name] = probe.stop()
+    del ctx
+    gc.collect()
+    memory.malloc_trim()
+    part["trimmed_rss_bytes"] = memory.rss_bytes()
+    total, right, wrong = verify(connection.vendor)
+    ok = wrong == 0 and right == spec_data["rows"] and total == spec_data["rows"]
+    part.update(status="ok" if ok else "wrong", rows_done=board.rows_done, rows_verified=right, rows_wrong=wrong)
+    if total != spec_data["rows"]:
+        part["error"] = f"table holds {total} rows, expected {spec_data['rows']}"
+    return part
+
+
+def write_atomically(path: Path, data: dict) -> None:
+    temp = path.with_suffix(".tmp")
+    temp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(temp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run one strategy once (started by the runner).")
+    parser.add_argument("--spec", required=True, help="the RunSpec as JSON")
+    parser.add_argument("--repeat", required=True, type=int)
+    parser.add_argument("--board", required=True, help="shared progress file created by the runner")
+    parser.add_argument("--output", required=True, help="where to write this worker's JSON document")
+    args = parser.parse_args(argv)
+    memory.die_with_parent()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labproject.settings")
+    board = ProgressBoard(Path(args.board))
+    try:
+        part = run(json.loads(args.spec), args.repeat, board)
+    except Exception as exc:  # set-up or verification failed: still one document, saying why
+        traceback.print_exc(file=sys.stderr)
+        part = {"status": "error", "error": one_line(exc), "pid": os.getpid()}
+    write_atomically(Path(args.output), part)
+    return 0 if part["status"] in ("ok", "wrong") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""``manage.py run_strategy``: run one strategy in a fresh process, or list the registry."""
+
+import sys
+import textwrap
+
+from django.core.management.base import BaseCommand
+
+from labproject import strategies
+from labproject.bench.command import run_and_report
+from labproject.cli import add_run_arguments
+from labproject.errors import BadInput
+
+
+class Command(BaseCommand):
+    help = "Run one strategy in a fresh process and verify it (or --list the registry)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", nargs="?", help="strategy name (see --list)")
+        parser.add_argument("--list", action="store_true", help="list every strategy with its description")
+        add_run_arguments(parser)
+
+    def handle(self, *args, **options):
+        if options["list"]:
+            for s in strategies.all_strategies():
+                method = f"method {s.method}" if s.method else s.family
+                self.stdout.write(f"{s.name:<28} {method:<12} {s.title}  [{', '.join(sorted(s.backends))}]")
+                self.stdout.write(textwrap.fill(s.why, 100, initial_indent="    ", subsequent_indent="    "))
+            return
+        if not options["name"]:
+            raise BadInput(f"name a strategy to run; known: {', '.join(strategies.names())}")
+        code = run_and_report([options["name"]], options, self.stdout)
+        if code:
+            sys.exit(code)
