@@ -15,8 +15,10 @@ from labproject.cli import specs_from_options, timeout_option
 def run_and_report(names: list[str], options: dict, stdout) -> int:
     """Run the named strategies as ``options`` say and write the outcome to ``stdout``; return an exit code."""
     specs = specs_from_options(names, options)
-    results = compare(specs, label=options["label"], observers=[ProgressBar(file=sys.stderr)],
-                      timeout=timeout_option(options))
+    # The bar is for people at a terminal; piped stderr gets only the lines that matter.
+    on_terminal = sys.stderr.isatty()
+    results = compare(specs, label=options["label"], observers=[ProgressBar(file=sys.stderr, disable=not on_terminal)],
+                      timeout=timeout_option(options), seed_progress=on_terminal)
     if options["json"]:
         stdout.write(json.dumps([r.to_dict() for r in results]))
     else:
@@ -26,4 +28,5 @@ def run_and_report(names: list[str], options: dict, stdout) -> int:
             f"DEBUG {'on' if spec.debug else 'off'}, probes {','.join(spec.probes)}; session {results[0].session}"
         )
         stdout.write(format_table(summarize(runs_table(results))))
-    return 0 if all(r.status == "ok" for r in results) else 1
+    # A kill at the memory cap is a measurement (what a container would do); a crash or a wrong result is not.
+    return 1 if any(r.status in ("error", "wrong") for r in results) else 0

@@ -76,7 +76,7 @@ class RunResult:
             raise ResultFormatError("a result must be a JSON object")
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
-            raise ResultFormatError(f"result schema version {version!r} is not {SCHEMA_VERSION}, the one this lab reads")
+            raise ResultFormatError(f"result schema version {version!r} is not {SCHEMA_VERSION}, the one read here")
         known = {f.name for f in fields(cls)}
         try:
             return cls(**{k: v for k, v in data.items() if k in known})

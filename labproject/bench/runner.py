@@ -50,9 +50,8 @@ def compare(
     timeout: float | None = None,
 ) -> list[RunResult]:
     """Run every spec's repeats, each in its own worker, store each result as it lands, and return them."""
-    from seed import PayloadSpec, seed_table
-
     from labproject.iteration.readiness import ensure_ready
+    from seed import PayloadSpec, seed_table
 
     ensure_ready()
     for shape in dict.fromkeys((s.rows, s.payload_bytes, s.seed, s.force) for s in specs):

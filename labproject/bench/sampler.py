@@ -9,6 +9,7 @@ once) at a slower cadence, because reading ``smaps_rollup`` costs far more than 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -106,12 +107,8 @@ def kill_tree(pid: int) -> None:
         victims = psutil.Process(pid).children(recursive=True)
     except psutil.Error:
         victims = []
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)  # the worker leads its own process group
-    except (ProcessLookupError, PermissionError):
-        pass
     for proc in victims:
-        try:
+        with contextlib.suppress(psutil.Error):
             proc.kill()
-        except psutil.Error:
-            pass

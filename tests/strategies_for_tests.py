@@ -1,0 +1,39 @@
+"""Strategies that exist only for the engine's tests; loaded through LAB_STRATEGY_MODULES."""
+
+import time
+
+from labproject.strategies.article import iterator_bulk_update
+from labproject.strategies.base import strategy
+
+
+@strategy("test_raises", "Raises after a few rows", why="Proves a crash becomes data.", family="experiment")
+def raises(ctx):
+    ctx.advance(10)
+    raise ValueError("boom at row 10")
+
+
+@strategy("test_spike", "A short allocation spike, then the real work", why="Peak between samples.",
+          family="experiment")
+def spike(ctx):
+    block = b"x" * (80 * 2**20)
+    del block
+    iterator_bulk_update(ctx)
+
+
+@strategy("test_slow", "Reports progress slowly for a long time", why="Something to interrupt.",
+          family="experiment")
+def slow(ctx):
+    for _ in range(600):
+        time.sleep(0.05)
+        ctx.advance(1)
+
+
+@strategy("test_helper_hog", "Starts a helper process that holds 100 MiB", why="Tree accounting.",
+          family="experiment")
+def helper_hog(ctx):
+    import subprocess
+    import sys
+
+    code = "import time; b = b'x' * (100 * 2**20); time.sleep(1.5)"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    iterator_bulk_update(ctx)

@@ -1,0 +1,35 @@
+import pytest
+
+from labproject import strategies
+from labproject.bench.spec import RunSpec
+from labproject.errors import BadInput, NotApplicable, UnknownStrategy
+
+
+def test_a_valid_spec_always_carries_rss():
+    spec = RunSpec(strategy="iterator_save", rows=10, backend="sqlite", probes=("queries",))
+    assert spec.probes == ("rss", "queries")
+    assert RunSpec.from_dict(spec.to_dict()) == spec
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"strategy": "nope"}, UnknownStrategy, "known: queryset_loop"),
+        ({"batch_size": 0}, BadInput, "batch size"),
+        ({"repeats": -1}, BadInput, "repeats"),
+        ({"rows": 0}, BadInput, "rows"),
+        ({"probes": ("heapy",)}, BadInput, "unknown probe"),
+        ({"memory_cap_mb": 4}, BadInput, "baseline"),
+        ({"backend": "oracle"}, NotApplicable, "does not apply to oracle"),
+    ],
+)
+def test_bad_specs_are_refused(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        RunSpec(**{"strategy": "iterator_save", "rows": 10, "backend": "sqlite", **kwargs})
+
+
+def test_the_registry_lists_the_article_five_in_method_order():
+    article = [s for s in strategies.all_strategies() if s.method]
+    assert [s.method for s in article] == [1, 2, 3, 4, 5]
+    for s in strategies.all_strategies():
+        assert s.title and len(s.why) > 60 and s.backends
