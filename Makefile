@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 MODE ?= full
 ROWS ?= 50000
 
-.PHONY: setup test lint lab seed report bench bench-seed clean
+.PHONY: setup test lint lab seed report bench bench-seed clean pg pg-stop
 
 setup: $(STAMP)
 
@@ -34,6 +34,13 @@ report: setup
 
 bench-seed: setup
 	$(PY) -m seed.bench
+
+# The lab's own PostgreSQL server under var/pg/ (loopback only); prints the DATABASE_URL to use.
+pg: setup
+	@$(PY) -m labproject.labserver start
+
+pg-stop: setup
+	@$(PY) -m labproject.labserver stop
 
 clean:
 	rm -rf reports var/results
