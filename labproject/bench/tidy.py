@@ -15,6 +15,7 @@ RUN_COLUMNS = [
     "end_rss_bytes", "trimmed_rss_bytes", "rows_done", "rows_verified", "rows_wrong", "memory_cap_bytes",
     "killed_at_rss_bytes", "error", "started_at",
 ]
+SETTING_COLUMNS = ["python", "django", "database_version", "journal_mode", "synchronous"]
 
 
 def runs_table(results: Iterable[RunResult]) -> pd.DataFrame:
@@ -33,11 +34,12 @@ def runs_table(results: Iterable[RunResult]) -> pd.DataFrame:
         row["queries"] = (r.queries or {}).get("count")
         row["query_seconds"] = (r.queries or {}).get("seconds")
         row["pympler_retained_bytes"] = (r.pympler or {}).get("total_size_diff_bytes")
+        row.update(_setting(r.environment or {}))
         records.append(row)
     table = pd.DataFrame.from_records(records, columns=[*RUN_COLUMNS, "partitions", "server_side_cursors",
                                                         "processes", "tree_peak_pss_bytes", "tree_baseline_pss_bytes",
                                                         "tracemalloc_peak_bytes", "queries", "query_seconds",
-                                                        "pympler_retained_bytes"])
+                                                        "pympler_retained_bytes", *SETTING_COLUMNS])
     table["baseline_mib"] = table["baseline_rss_bytes"] / MIB
     table["peak_above_baseline_mib"] = (table["peak_rss_bytes"] - table["baseline_rss_bytes"]) / MIB
     table["end_above_baseline_mib"] = (table["end_rss_bytes"] - table["baseline_rss_bytes"]) / MIB
@@ -46,6 +48,14 @@ def runs_table(results: Iterable[RunResult]) -> pd.DataFrame:
     table["tracemalloc_peak_mib"] = table["tracemalloc_peak_bytes"] / MIB
     table["rows_per_second"] = table["rows_done"] / table["wall_seconds"]
     return table
+
+
+def _setting(environment: dict) -> dict:
+    """Return what a figure must state about where a run ran: Python, Django, the database and its pragmas."""
+    database = environment.get("database") or {}
+    return {"python": environment.get("python"), "django": environment.get("django"),
+            "database_version": database.get("version"), "journal_mode": database.get("journal_mode"),
+            "synchronous": database.get("synchronous")}
 
 
 def samples_table(results: Iterable[RunResult]) -> pd.DataFrame:
