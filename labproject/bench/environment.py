@@ -9,6 +9,8 @@ import django
 import psutil
 
 _SYNCHRONOUS = {0: "off", 1: "normal", 2: "full", 3: "extra"}
+# The PostgreSQL settings that move these timings: sorting/hashing memory, cache, commit durability, checkpoints.
+POSTGRESQL_SETTINGS = ["server_version", "work_mem", "shared_buffers", "synchronous_commit", "fsync", "max_wal_size"]
 
 
 def machine() -> dict:
@@ -40,11 +42,14 @@ def database(alias: str = "default") -> dict:
                 info[pragma] = cursor.fetchone()[0]
             info["synchronous"] = _SYNCHRONOUS.get(info["synchronous"], info["synchronous"])
         elif connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-            info["version"] = cursor.fetchone()[0]
-            for setting in ("work_mem", "shared_buffers", "synchronous_commit", "max_wal_size"):
-                cursor.execute(f"SHOW {setting}")
-                info[setting] = cursor.fetchone()[0]
+            import psycopg
+
+            cursor.execute("SELECT name, current_setting(name) FROM unnest(%s::text[]) AS name", [POSTGRESQL_SETTINGS])
+            info.update(cursor.fetchall())
+            info["version"] = info.pop("server_version")
+            info["driver"] = f"psycopg {psycopg.__version__}, libpq {psycopg.pq.version()}"
+            # What iterator() did in this run: a named cursor, or the whole result buffered in libpq.
+            info["server_side_cursors"] = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS", False)
     return info
 
 
