@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 MODE ?= full
 ROWS ?= 50000
 
-.PHONY: setup test lint lab seed report bench bench-seed clean pg pg-stop
+.PHONY: setup test lint lab seed report bench bench-article bench-seed clean pg pg-stop
 
 setup: $(STAMP)
 
@@ -34,6 +34,14 @@ report: setup
 
 bench-seed: setup
 	$(PY) -m seed.bench
+
+# Every strategy at 500k rows against the in-SQL floor, and the fastest one's memory from 50k to 5M rows.
+bench: setup
+	$(PY) -m labproject.bench.benchmark strategies
+
+# The article's five at 50k rows, 3 repeats.
+bench-article: setup
+	$(PY) -m labproject.bench.benchmark article
 
 # The lab's own PostgreSQL server under var/pg/ (loopback only); prints the DATABASE_URL to use.
 pg: setup

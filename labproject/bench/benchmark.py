@@ -1,0 +1,149 @@
+"""``python -m labproject.bench.benchmark SUITE``: the targets' figures and ratios, measured in one run.
+
+Suites:
+- ``article``: the five methods at 50,000 rows, 3 repeats: queryset_loop's peak above baseline
+  against iterator_save's (goal >= 3x) and the whole compare's duration (goal < 3 minutes).
+- ``strategies``: every strategy at 500,000 rows against the in-SQL floor: the fastest Python-side
+  one within 2.0x of ``sql_update``, at least 20x faster than ``paginator_bulk_update``, under 16 MiB
+  above baseline, and flat from 50k to 5M rows (``--huge-rows 0`` skips the 5M run).
+
+Timings on a shared machine are noisy, so targets are ratios between runs of the same invocation.
+Without ``DATABASE_URL`` the benchmark uses its own SQLite file, ``var/bench.sqlite3``, and leaves
+the lab database alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+MIB = 2**20
+
+
+def _setup() -> None:
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labproject.settings")
+    import django
+
+    django.setup()
+
+
+def _run(names: list[str], rows: int, repeats: int, label: str, **spec) -> pd.DataFrame:
+    """Compare ``names`` at ``rows`` and return the runs table."""
+    from django.db import connection
+
+    from labproject.bench.observers import ProgressBar
+    from labproject.bench.runner import compare
+    from labproject.bench.spec import RunSpec
+    from labproject.bench.tidy import runs_table
+
+    specs = [RunSpec(strategy=n, rows=rows, backend=connection.vendor, repeats=repeats, **spec) for n in names]
+    bar = ProgressBar(disable=not sys.stderr.isatty())
+    return runs_table(compare(specs, label=label, observers=[bar], seed_progress=sys.stderr.isatty()))
+
+
+def _medians(runs: pd.DataFrame) -> pd.DataFrame:
+    ok = runs[runs["status"] == "ok"]
+    table = ok.groupby("strategy", sort=False).agg(
+        runs=("status", "size"), wall_s=("wall_seconds", "median"), wall_min=("wall_seconds", "min"),
+        wall_max=("wall_seconds", "max"), peak_mib=("peak_above_baseline_mib", "median"),
+        baseline_mib=("baseline_mib", "median"),
+    )
+    failed = runs[runs["status"] != "ok"].groupby("strategy")["status"].agg(lambda s: ",".join(sorted(set(s))))
+    return table.join(failed.rename("failed"), how="outer")
+
+
+def _describe_machine(runs: pd.DataFrame) -> str:
+    first = runs.iloc[0]
+    return (f"{os.cpu_count()} cores, Python {first['python']}, Django {first['django']}, {first['backend']} "
+            f"{first['database_version']}" + (f" ({first['journal_mode']}, synchronous={first['synchronous']})"
+                                              if first["backend"] == "sqlite" else ""))
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def article(args) -> int:
+    names = ["queryset_loop", "iterator_save", "iterator_bulk_update", "paginator_save", "paginator_bulk_update"]
+    started = time.perf_counter()
+    runs = _run(names, args.rows or 50_000, args.repeats or 3, "bench-article")
+    seconds = time.perf_counter() - started
+    table = _medians(runs)
+    print(f"The article's five at {runs['rows'].iloc[0]:,} rows x 300 B, DEBUG off; {_describe_machine(runs)}")
+    print(table.round(2).to_string())
+    ratio = table.loc["queryset_loop", "peak_mib"] / max(table.loc["iterator_save", "peak_mib"], 0.1)
+    print(f"queryset_loop peak above baseline = {ratio:.1f}x iterator_save's (goal >= 3): {_verdict(ratio >= 3)}")
+    print(f"whole compare: {seconds:.0f} s (goal < 180 s): {_verdict(seconds < 180)}")
+    return 0 if ratio >= 3 and seconds < 180 else 1
+
+
+def strategies(args) -> int:
+    from django.db import connection
+
+    from labproject import strategies as registry
+
+    backend = connection.vendor
+    chosen = [s for s in registry.all_strategies(experiments=False) if backend in s.backends]
+    rows = args.rows or 500_000
+    runs = _run([s.name for s in chosen], rows, args.repeats or 1, "bench-strategies")
+    table = _medians(runs)
+    floor = table.loc["sql_update", "wall_s"]
+    table["x_sql_update"] = table["wall_s"] / floor
+    print(f"Every strategy at {rows:,} rows x 300 B, DEBUG off, batch 1000; {_describe_machine(runs)}")
+    print(table.round(2).to_string())
+    python_side = [s.name for s in chosen if s.python_side and s.name in table.index and pd.notna(table.loc[s.name,
+                                                                                                          "wall_s"])]
+    best = min(python_side, key=lambda n: table.loc[n, "wall_s"])
+    a = table.loc[best, "x_sql_update"]
+    b = table.loc["paginator_bulk_update", "wall_s"] / table.loc[best, "wall_s"]
+    peak = table.loc[best, "peak_mib"]
+    print(f"fastest Python-side: {best}, {table.loc[best, 'wall_s']:.2f} s = {a:.2f}x sql_update "
+          f"(goal <= 2.0): {_verdict(a <= 2.0)}")
+    print(f"paginator_bulk_update is {b:.1f}x slower than {best} (goal >= 20): {_verdict(b >= 20)}")
+    print(f"{best} peak above baseline {peak:.1f} MiB (goal < 16): {_verdict(peak < 16)}")
+    ok = a <= 2.0 and b >= 20 and peak < 16
+    sizes = [50_000, rows] + ([args.huge_rows] if args.huge_rows else [])
+    peaks = {rows: peak}
+    for size in sizes:
+        if size not in peaks:
+            peaks[size] = _medians(_run([best], size, 1, f"bench-flat-{size}")).loc[best, "peak_mib"]
+    line = ", ".join(f"{size:,} rows {peaks[size]:.1f} MiB" for size in sorted(peaks))
+    growth = max(peaks.values()) - min(peaks.values())
+    flat = growth < 4 and max(peaks.values()) < 16
+    print(f"{best} peak above baseline by size: {line}; growth {growth:.1f} MiB (goal: flat, < 4 MiB growth, "
+          f"< 16 MiB): {_verdict(flat)}")
+    if not args.huge_rows:
+        print("the 5M-row run was skipped (--huge-rows 0)")
+    print("the article's methods were not run at 5M rows: at 500k they already take minutes each")
+    return 0 if ok and flat else 1
+
+
+SUITES = {"article": article, "strategies": strategies}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("suite", choices=sorted(SUITES))
+    parser.add_argument("--rows", type=int, help="table size (default: the suite's)")
+    parser.add_argument("--repeats", type=int, help="repeats per strategy (default: the suite's)")
+    parser.add_argument("--huge-rows", type=int, default=5_000_000, help="the flatness check's largest size")
+    args = parser.parse_args(argv)
+    _setup()
+    from labproject.errors import LabError
+
+    try:
+        return SUITES[args.suite](args)
+    except LabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
