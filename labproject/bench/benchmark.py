@@ -56,7 +56,8 @@ def _medians(runs: pd.DataFrame) -> pd.DataFrame:
         baseline_mib=("baseline_mib", "median"),
     )
     failed = runs[runs["status"] != "ok"].groupby("strategy")["status"].agg(lambda s: ",".join(sorted(set(s))))
-    return table.join(failed.rename("failed"), how="outer")
+    order = list(dict.fromkeys(runs["strategy"]))
+    return table.join(failed.rename("failed"), how="outer").reindex(order).fillna({"failed": ""})
 
 
 def _describe_machine(runs: pd.DataFrame) -> str:
