@@ -69,9 +69,12 @@ def database_config(url: str) -> dict:
             "timeout": 30,
         }
         config["TEST"] = {"NAME": str(Path(name).with_suffix(".test.sqlite3"))}
-    elif os.environ.get("LAB_DISABLE_SERVER_SIDE_CURSORS", "0") == "1":
-        # What a transaction-pooling proxy forces: iterator() then fetches the whole result client-side.
-        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # libpq waits for an unreachable host as long as TCP retries (minutes); the lab says so after 10 s.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 10)
+        if os.environ.get("LAB_DISABLE_SERVER_SIDE_CURSORS", "0") == "1":
+            # What a transaction-pooling proxy forces: iterator() then fetches the whole result client-side.
+            config["DISABLE_SERVER_SIDE_CURSORS"] = True
     return config
 
 

@@ -47,6 +47,8 @@ def find_binaries(pattern: str = BINARIES) -> Path:
 def free_port(wanted: int = 0) -> int:
     """Return ``wanted`` if nothing listens on it on loopback, else any free port there."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the server does, so a port whose last connections linger in TIME_WAIT still counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((HOST, wanted))
         except OSError:

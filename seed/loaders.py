@@ -20,12 +20,18 @@ def load_sqlite(connection, table: str, rows: Rows) -> None:
 
 
 def load_postgresql(connection, table: str, rows: Rows) -> None:
-    """Stream rows into the table with COPY, the payload cast to jsonb by the server."""
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f'COPY "{table}" ("id", "data") FROM STDIN'
-    ) as copy:
-        for pk, payload in rows:
-            copy.write_row((pk, payload))
+    """Stream rows into the table with COPY (the server parses each payload into jsonb), then move the pk sequence."""
+    from psycopg import sql
+
+    last = None
+    with connection.cursor() as cursor:
+        statement = sql.SQL('COPY {} ("id", "data") FROM STDIN').format(sql.Identifier(table))
+        with cursor.cursor.copy(statement) as copy:
+            for last, payload in rows:
+                copy.write_row((last, payload))
+        if last is not None:
+            # Explicit ids leave the identity sequence behind them; a later ORM insert would collide at pk 1.
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [f'"{table}"', last])
 
 
 def clear_table(connection, table: str) -> None:

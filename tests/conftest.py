@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+pytest_plugins = ["tests.pg_fixtures"]  # the PostgreSQL cluster and per-test databases
 
 
 @pytest.fixture(scope="session")
