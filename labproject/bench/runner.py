@@ -48,6 +48,7 @@ def compare(
     observers: Sequence[RunObserver] = (),
     seed_progress: bool = True,
     timeout: float | None = None,
+    pss_interval: float | None = PSS_INTERVAL,
 ) -> list[RunResult]:
     """Run every spec's repeats, each in its own worker, store each result as it lands, and return them."""
     from labproject.iteration.readiness import ensure_ready
@@ -69,7 +70,7 @@ def compare(
         for index, (spec, repeat) in enumerate(runs):
             for observer in observers:
                 observer.run_started(index, spec, repeat)
-            result = run_once(spec, repeat, session, observers=observers, timeout=timeout)
+            result = run_once(spec, repeat, session, observers=observers, timeout=timeout, pss_interval=pss_interval)
             store.write(result)
             results.append(result)
             for observer in observers:
@@ -108,8 +109,12 @@ def run_once(
     *,
     observers: Sequence[RunObserver] = (),
     timeout: float | None = None,
+    pss_interval: float | None = PSS_INTERVAL,
 ) -> RunResult:
-    """Run one worker to its end and return its result; KeyboardInterrupt kills the worker and propagates."""
+    """Run one worker to its end and return its result; KeyboardInterrupt kills the worker and propagates.
+
+    ``pss_interval`` sets how often the process tree's PSS is read (None: never, to measure its cost).
+    """
     folder = Path(tempfile.mkdtemp(prefix="lab-run-"))
     board = ProgressBoard(folder / "board", create=True)
     output = folder / "result.json"
@@ -120,7 +125,7 @@ def run_once(
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
         )
         try:
-            watch = _watch(proc, board, spec, observers, timeout)
+            watch = _watch(proc, board, spec, observers, timeout, pss_interval)
         except BaseException:
             kill_tree(proc.pid)
             proc.wait()
@@ -140,9 +145,10 @@ def run_once(
     return _assemble(spec, repeat, session, started_at, proc, part, watch, last_line)
 
 
-def _watch(proc, board: ProgressBoard, spec: RunSpec, observers, timeout: float | None) -> dict:
+def _watch(proc, board: ProgressBoard, spec: RunSpec, observers, timeout: float | None,
+           pss_interval: float | None) -> dict:
     """Sample the worker until it exits, is killed at the cap, or times out."""
-    sampler = TreeSampler(proc.pid, pss_interval=PSS_INTERVAL)
+    sampler = TreeSampler(proc.pid, pss_interval=pss_interval)
     cap = spec.memory_cap_bytes
     timeline: list[list[float]] = []
     tree_timeline: list[list[float]] = []
@@ -151,11 +157,12 @@ def _watch(proc, board: ProgressBoard, spec: RunSpec, observers, timeout: float 
     deadline = None if timeout is None else time.monotonic() + timeout
     while proc.poll() is None:
         now = time.monotonic()
+        phase = board.phase
         try:
-            sample = sampler.take(now)
+            # The tree's baseline PSS is read the moment the strategy starts, not at the next due sample.
+            sample = sampler.take(now, force_pss=phase == RUNNING and watch["baseline_pss"] is None)
         except ProcessLookupError:
             break
-        phase = board.phase
         if phase == RUNNING:
             seconds = round((time.monotonic_ns() - board.started_ns) / 1e9, 4)
             rows = board.rows_done
@@ -214,7 +221,7 @@ def _assemble(spec, repeat, session, started_at, proc, part, watch, last_line) -
             "baseline_pss_bytes": watch["baseline_pss"],
             "peak_pss_bytes": max(pss_values, default=None),
             "timeline": tree_timeline,
-            "pss_interval_seconds": PSS_INTERVAL,
+            "pss_interval_seconds": sampler.pss_interval,
             "pss_read_seconds": round(sampler.pss_seconds, 4),
             "pss_reads": sampler.pss_reads,
         },

@@ -45,22 +45,22 @@ class TreeSampler:
     """Reads the worker's and its descendants' memory; keeps its own cost so it can be reported."""
 
     pid: int
-    pss_interval: float = 0.05
+    pss_interval: float | None = 0.05  # None: never read PSS (to measure what reading it costs)
     descendants: list[int] = field(default_factory=list)
     processes_seen: set[int] = field(default_factory=set)
     pss_seconds: float = 0.0
     pss_reads: int = 0
     _next_pss: float = 0.0
 
-    def take(self, now: float) -> Sample:
-        """Sample now; raises ProcessLookupError once the worker is gone."""
+    def take(self, now: float, *, force_pss: bool = False) -> Sample:
+        """Sample now (PSS too when due or forced); raises ProcessLookupError once the worker is gone."""
         try:
             worker = rss_bytes(self.pid)
         except (FileNotFoundError, ProcessLookupError):
             raise ProcessLookupError(self.pid) from None
-        take_pss = now >= self._next_pss
-        if take_pss:
-            self._next_pss = now + self.pss_interval
+        take_pss = self.pss_interval is not None and (force_pss or now >= self._next_pss)
+        if take_pss or now >= self._next_pss:
+            self._next_pss = now + (self.pss_interval or 0.05)
             self._refresh_descendants()
         tree_rss = worker
         for child in self.descendants:
