@@ -10,9 +10,10 @@ import contextlib
 import io
 import os
 
-# Embeds plotly.js in the page once (in the first chart's output) and keeps the mimetype for
-# JupyterLab: nbconvert cannot draw the mimetype alone, and "notebook_connected" needs a CDN.
-REPORT_RENDERER = "plotly_mimetype+notebook"
+# Keeps the mimetype for JupyterLab and adds HTML for exported pages, with plotly.js embedded once
+# (in the bootstrap cell's output) and no MathJax from a CDN: nbconvert cannot draw the mimetype
+# alone, "notebook_connected" needs a CDN, and plain "notebook" asks a CDN for MathJax in every chart.
+REPORT_RENDERER = "plotly_mimetype+offline_notebook"
 
 
 def start(*, settings: str = "labproject.settings", quiet: bool = True) -> dict:
@@ -32,7 +33,12 @@ def start(*, settings: str = "labproject.settings", quiet: bool = True) -> dict:
     _load_shell_plus(quiet)
     import plotly.io as pio
 
-    pio.renderers.default = os.environ.get("PLOTLY_RENDERER", REPORT_RENDERER)
+    from labproject.report import renderer
+
+    chosen = os.environ.get("PLOTLY_RENDERER", REPORT_RENDERER)
+    if renderer.NAME in chosen.split("+"):
+        renderer.install()
+    pio.renderers.default = chosen
     from django.conf import settings as django_settings
 
     from labproject.iteration.readiness import describe_connection

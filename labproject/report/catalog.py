@@ -28,4 +28,7 @@ class Page:
 PAGES: list[Page] = [
     Page("00_start_here", "Start here: the lab table and its calculation",
          quick={"preset": "tiny"}, full={"preset": "tiny"}),
+    Page("01_the_five_methods", "The five methods, measured: memory, time, three memory tools and their cost",
+         quick={"rows": 3000, "repeats": 2, "probe_repeats": 1},
+         full={"rows": 50_000, "repeats": 3, "probe_repeats": 1}),
 ]

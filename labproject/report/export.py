@@ -7,6 +7,7 @@ from pathlib import Path
 import nbformat
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def export_html(notebook: Path, target: Path) -> Path:
@@ -14,7 +15,14 @@ def export_html(notebook: Path, target: Path) -> Path:
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
-    body, _resources = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    nb = nbformat.read(notebook, as_version=4)
+    # Widgets (progress bars, live charts, panels) need a kernel to mean anything: a page would show
+    # their text stand-in (a progress bar frozen at 0%) and carry their state in its footer.
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
+    body, _resources = exporter.from_notebook_node(nb)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")
     return target

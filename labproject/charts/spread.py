@@ -1,0 +1,84 @@
+"""Peak memory and wall time per strategy: every run as a dot, the median with its min-max range."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from labproject.bench.summary import summarize
+from labproject.charts.context import colors, strategy_order, titled
+from labproject.charts.controls import attach, visibility_menu
+
+# Memory measures of a run, all above its own baseline, in MiB.
+PEAK_METRICS = {
+    "peak_above_baseline_mib": "peak (kernel high-water mark)",
+    "end_above_baseline_mib": "at the end of the strategy",
+    "trimmed_above_baseline_mib": "after gc + malloc_trim",
+    "tree_peak_above_baseline_mib": "process tree PSS peak",
+}
+
+
+def peak_and_time(runs: pd.DataFrame, *, metric: str = "peak_above_baseline_mib",
+                  title: str = "Peak memory and wall time per strategy", controls: bool = True) -> go.Figure:
+    """Draw memory above baseline (left) and wall time (right) per strategy, with the spread over repeats.
+
+    Only verified (``ok``) runs are drawn; the title names any other. With ``controls``, a dropdown
+    switches the memory measure among ``PEAK_METRICS`` (traces precomputed for each).
+    """
+    if metric not in PEAK_METRICS:
+        raise ValueError(f"metric must be one of {list(PEAK_METRICS)}")
+    metrics = [m for m in PEAK_METRICS if runs[m].notna().any()] if controls else [metric]
+    if metric not in metrics:
+        metrics.insert(0, metric)
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+                        subplot_titles=("memory above baseline (MiB)", "wall time (s)"))
+    owners: list[str | None] = []
+    for name in metrics:
+        for trace in _spread_traces(runs, name, "peak_mib", visible=name == metric):
+            fig.add_trace(trace, row=1, col=1)
+            owners.append(name)
+    for trace in _spread_traces(runs, "wall_seconds", "wall_s", visible=True):
+        fig.add_trace(trace, row=1, col=2)
+        owners.append(None)
+    failed = summarize(runs)
+    failed = failed[failed["failed"] != ""]
+    note = "; ".join(f"{row.strategy}: {row.failed}" for row in failed.itertuples())
+    titled(fig, title + (f" (not drawn: {note})" if note else ""), runs)
+    fig.update_yaxes(title_text=f"MiB above baseline, {PEAK_METRICS[metric]}", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="wall time (s)", rangemode="tozero", row=1, col=2)
+    fig.update_xaxes(tickangle=-30)
+    fig.update_layout(showlegend=False)
+    if controls and len(metrics) > 1:
+        masks = [[owner is None or owner == name for owner in owners] for name in metrics]
+        menu = visibility_menu([PEAK_METRICS[m] for m in metrics], masks, active=metrics.index(metric))
+        for button, name in zip(menu["buttons"], metrics, strict=True):
+            button["method"] = "update"
+            button["args"].append({"yaxis.title.text": f"MiB above baseline, {PEAK_METRICS[name]}"})
+        attach(fig, [menu])
+    return fig
+
+
+def _spread_traces(runs: pd.DataFrame, column: str, prefix: str, *, visible: bool) -> list[go.Scatter]:
+    """Return the runs as dots and the median per strategy with error bars from min to max."""
+    ok = runs[(runs["status"] == "ok") & runs[column].notna()]
+    order = [s for s in strategy_order(runs) if s in set(ok["strategy"])]
+    palette = colors(runs)
+    summary = summarize(ok.assign(peak_above_baseline_mib=ok[column]) if prefix == "peak_mib" else ok)
+    summary = summary.set_index("strategy").loc[order]
+    unit = "MiB" if prefix == "peak_mib" else "s"
+    dots = go.Scatter(
+        x=ok["strategy"], y=ok[column], mode="markers", visible=visible, name="runs",
+        marker={"color": [palette[s] for s in ok["strategy"]], "size": 8, "opacity": 0.55},
+        customdata=ok["repeat"] + 1,
+        hovertemplate=f"%{{x}} #%{{customdata}}: %{{y:.2f}} {unit}<extra></extra>",
+    )
+    median = summary[f"{prefix}_median"]
+    middle = go.Scatter(
+        x=order, y=median, mode="markers", visible=visible, name="median",
+        marker={"symbol": "line-ew-open", "size": 26, "color": "#222", "line": {"width": 3, "color": "#222"}},
+        error_y={"type": "data", "symmetric": False, "array": summary[f"{prefix}_max"] - median,
+                 "arrayminus": median - summary[f"{prefix}_min"], "color": "#222", "thickness": 1.2},
+        hovertemplate=f"%{{x}}: median %{{y:.2f}} {unit}<extra></extra>",
+    )
+    return [dots, middle]

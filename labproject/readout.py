@@ -1,0 +1,74 @@
+"""Verdicts and sentences computed from the tidy tables, so every number a notebook states comes from data."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from labproject.bench.summary import summarize
+from labproject.bench.tidy import MIB
+
+FLAT_SHARE = 0.25  # a strategy is "flat" when its median peak is at most this share of the highest
+
+
+def flat_strategies(runs: pd.DataFrame, share: float = FLAT_SHARE) -> list[str]:
+    """Return the strategies whose median peak above baseline is at most ``share`` of the highest median.
+
+    When none is that low (all strategies alike), return the lowest one, so a zoom has something to show.
+    """
+    summary = summarize(runs).dropna(subset=["peak_mib_median"])
+    if summary.empty:
+        return []
+    peaks = summary.set_index("strategy")["peak_mib_median"]
+    return peaks[peaks <= share * peaks.max()].index.tolist() or [peaks.idxmin()]
+
+
+def memory_verdict(runs: pd.DataFrame, share: float = FLAT_SHARE) -> str:
+    """Say which strategies stay flat and which grow, with their median peaks."""
+    peaks = summarize(runs).dropna(subset=["peak_mib_median"]).set_index("strategy")["peak_mib_median"]
+    flat = [s for s in peaks.index if peaks[s] <= share * peaks.max()]
+    grows = [s for s in peaks.index if s not in flat]
+
+    def named(group: list[str]) -> str:
+        return ", ".join(f"{s} ({peaks[s]:.1f} MiB)" for s in group) or "none"
+
+    return (f"flat (median peak at most {share:.0%} of the highest, {peaks.max():.1f} MiB): {named(flat)}; "
+            f"grows: {named(grows)}")
+
+
+def headline(runs: pd.DataFrame) -> str:
+    """Return one line: size and repeats, the most and least memory, the fastest and slowest strategy."""
+    summary = summarize(runs).dropna(subset=["peak_mib_median", "wall_s_median"]).set_index("strategy")
+    if summary.empty:
+        return "no verified run to summarise"
+    peak, wall = summary["peak_mib_median"], summary["wall_s_median"]
+    rows = ", ".join(f"{n:,}" for n in sorted(runs["rows"].unique()))
+    repeats = int(summary["runs"].max())
+    failed = "; ".join(f"{s}: {f}" for s, f in summary["failed"].items() if f)
+    return (f"{rows} rows, {repeats} repeat(s): most memory {peak.idxmax()} (+{peak.max():.1f} MiB median peak), "
+            f"least {peak.idxmin()} (+{peak.min():.1f} MiB); fastest {wall.idxmin()} ({wall.min():.2f} s median), "
+            f"slowest {wall.idxmax()} ({wall.max():.2f} s)" + (f"; not ok: {failed}" if failed else ""))
+
+
+def three_views(rss_runs: pd.DataFrame, traced_runs: pd.DataFrame, pympler_runs: pd.DataFrame) -> pd.DataFrame:
+    """Return per strategy the median of what each tool saw grow: RSS, tracemalloc's peak, pympler's retained size."""
+    def median(runs: pd.DataFrame, column: str) -> pd.Series:
+        ok = runs[runs["status"] == "ok"]
+        return ok.groupby("strategy", sort=False)[column].median()
+
+    table = pd.DataFrame({
+        "RSS peak above baseline (MiB)": median(rss_runs, "peak_above_baseline_mib"),
+        "tracemalloc peak (MiB)": median(traced_runs, "tracemalloc_peak_mib"),
+        "pympler retained after (MiB)": median(pympler_runs, "pympler_retained_bytes") / MIB,
+    })
+    return table.round(2)
+
+
+def overhead_lines(by_probe: pd.DataFrame) -> str:
+    """Say what each probe cost: wall-time ratio with its range over strategies, baseline and peak differences."""
+    lines = [
+        f"{row.probe}: {row.time_ratio_median:.2f}x the wall time (from {row.time_ratio_min:.2f}x to "
+        f"{row.time_ratio_max:.2f}x over {row.strategies} strategies), baseline {row.baseline_diff_mib_median:+.1f} "
+        f"MiB, peak above baseline {row.peak_diff_mib_median:+.1f} MiB (medians)"
+        for row in by_probe.itertuples()
+    ]
+    return "\n".join(lines) or "no probe runs to compare"
