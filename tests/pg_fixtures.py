@@ -22,13 +22,18 @@ from labproject.labserver import LabServer, find_binaries
 TEST_STRATEGIES = "tests.strategies_for_tests,tests.strategies_for_pg_tests"
 
 
+def server_binaries() -> Path:
+    """Return Debian's PostgreSQL binaries, or fail the test with the one line that says how to install them."""
+    try:
+        return find_binaries()
+    except LabError as exc:
+        missing = str(exc)
+    pytest.fail(missing, pytrace=False)  # outside the except block, so the line is not printed twice
+
+
 def throwaway_server() -> LabServer:
     """Return a started cluster in a new temporary folder (the caller stops it and removes ``root``)."""
-    try:
-        bindir = find_binaries()
-    except LabError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    server = LabServer(Path(tempfile.mkdtemp(prefix="lab-pg-test-")), bindir)
+    server = LabServer(Path(tempfile.mkdtemp(prefix="lab-pg-test-")), server_binaries())
     try:
         server.start()
     except BaseException:

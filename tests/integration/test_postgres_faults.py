@@ -1,0 +1,108 @@
+"""Bad PostgreSQL settings and a server that dies mid-run: one line each, no password, no orphan worker."""
+
+import json
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from labproject.labserver import HOST, free_port
+from tests.conftest import ROOT, one_line_error
+from tests.pg_fixtures import discard, throwaway_server
+
+pytestmark = pytest.mark.postgres
+COMPARE = ("compare", "--strategies", "keyset_executemany", "--rows", "1000")
+
+
+def with_password(url: str, password: str) -> str:
+    head, tail = url.split("@", 1)
+    return f"{head.rsplit(':', 1)[0]}:{password}@{tail}"
+
+
+def refused(lab, url: str, *secrets: str) -> str:
+    """Run a compare against ``url``, expect one line on stderr, and return it after checking it holds no secret."""
+    lab.env["DATABASE_URL"] = url
+    line = one_line_error(lab.manage(*COMPARE))
+    assert line.startswith("error: ")
+    assert not [s for s in secrets if s in line], line
+    return line
+
+
+def test_an_unreachable_server_is_named_by_host_and_port(lab):
+    port = free_port()
+    line = refused(lab, f"postgres://lab:not-shown-anywhere@{HOST}:{port}/lab", "not-shown-anywhere")
+    assert f"{HOST}:{port}" in line and "Connection refused" in line
+
+
+def test_a_wrong_password_is_refused_without_either_password(pg_lab, pg_server):
+    wrong = "wrong-password-not-shown"
+    line = refused(pg_lab, with_password(pg_lab.env["DATABASE_URL"], wrong), wrong, pg_server.password())
+    assert "password authentication failed" in line and f"{HOST}:{pg_server.port()}" in line
+
+
+def test_a_missing_database_is_named(pg_lab, pg_server):
+    line = refused(pg_lab, pg_server.url("no_such_database"), pg_server.password())
+    assert "'no_such_database'" in line and 'database "no_such_database" does not exist' in line
+
+
+def test_an_unmigrated_database_is_migrated_and_says_so(pg_lab):
+    done = pg_lab.manage(*COMPARE, "--json", check=True)
+    assert "was not migrated; migrating it now" in done.stderr
+    (run,) = json.loads(done.stdout)
+    assert run["status"] == "ok" and run["rows_verified"] == 1000
+
+
+def test_a_strategy_for_sqlite_alone_is_refused_with_one_line(pg_lab):
+    pg_lab.compare("--strategies", "sql_update", "--rows", "1000")
+    before = {p: p.read_bytes() for p in (pg_lab.root / "results").glob("*/*.json")}
+    for command in (("compare", "--strategies", "test_sqlite_only"), ("run_strategy", "test_sqlite_only")):
+        line = one_line_error(pg_lab.manage(*command, "--rows", "1000"))
+        assert line == "error: strategy 'test_sqlite_only' does not apply to postgresql; it runs on sqlite"
+    assert {p: p.read_bytes() for p in (pg_lab.root / "results").glob("*/*.json")} == before
+
+
+def test_a_server_stopped_mid_run_is_an_error_and_the_runner_goes_on(lab):
+    """Stop the server under a walking worker: that run and the next are recorded as errors, no worker survives."""
+    server = throwaway_server()  # its own cluster: the session's must outlive this test
+    try:
+        server.create_database("lab")
+        secret = server.password()
+        lab.env.update(DATABASE_URL=server.url(), LAB_STRATEGY_MODULES="tests.strategies_for_pg_tests",
+                       PYTHONPATH=str(ROOT))
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "compare", "--strategies", "test_pg_slow_walk,keyset_executemany",
+             "--rows", "2000", "--json"], env=lab.env, cwd=lab.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        workers = wait_for_walking_worker(proc)
+        server.stop()
+        out, err = proc.communicate(timeout=180)
+    finally:
+        discard(server)
+    assert proc.returncode == 1, err
+    runs = json.loads(out)
+    assert [(r["strategy"], r["status"]) for r in runs] == [("test_pg_slow_walk", "error"),
+                                                          ("keyset_executemany", "error")]
+    assert 0 < runs[0]["rows_done"] < 2000
+    assert all(r["error"].startswith("OperationalError") and "\n" not in r["error"] for r in runs), runs
+    assert secret not in out + err, runs
+    time.sleep(0.2)
+    assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+    assert not [p for r in runs if psutil.pid_exists(r["pid"]) for p in [psutil.Process(r["pid"])]
+                if p.status() != psutil.STATUS_ZOMBIE]
+
+
+def wait_for_walking_worker(proc: subprocess.Popen, timeout: float = 120) -> list[psutil.Process]:
+    """Wait until the compare's worker has walked a while, and return the processes under the compare."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        children = psutil.Process(proc.pid).children(recursive=True)
+        if any("labproject.bench.worker" in " ".join(c.cmdline()) for c in children):
+            time.sleep(3)  # set-up, then some rows of the slow walk
+            return psutil.Process(proc.pid).children(recursive=True)
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(f"no worker started: {proc.communicate()[1][-2000:]}")
