@@ -2,14 +2,17 @@
 
 A named cursor on the reading connection, inside one transaction so PostgreSQL need not
 materialise it WITH HOLD, streams ``(pk, payload)`` rows; each batch is written and committed on a
-second connection, so write locks last one batch, not the whole walk.
+second connection, so write locks last one batch, not the whole walk. A cursor WITHOUT HOLD inside
+one transaction also survives a transaction-pooling proxy, where the WITH HOLD cursors Django's
+``iterator()`` declares outside ``atomic()`` do not (hence ``DISABLE_SERVER_SIDE_CURSORS`` there).
 """
 
 from __future__ import annotations
 
 from django.db import connections, transaction
 
-from labproject.strategies._batches import TABLE, calculated
+from labproject.strategies._batches import TABLE
+from labproject.strategies._codec import calculated
 from labproject.strategies.base import POSTGRESQL, RunContext, strategy
 
 UNNEST_UPDATE = (
