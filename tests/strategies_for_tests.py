@@ -37,3 +37,19 @@ def helper_hog(ctx):
     code = "import time; b = b'x' * (100 * 2**20); time.sleep(1.5)"
     subprocess.run([sys.executable, "-c", code], check=True)
     iterator_bulk_update(ctx)
+
+
+@strategy("test_helper_sleeper", "Starts a helper that holds 200 MiB and sleeps", why="Orphans.",
+          family="experiment")
+def helper_sleeper(ctx):
+    import os
+    import subprocess
+    import sys
+
+    marker = os.environ.get("LAB_TEST_MARKER", "lab-test-helper")
+    code = "import sys, time; b = b'x' * (200 * 2**20); time.sleep(120)"
+    helper = subprocess.Popen([sys.executable, "-c", code, marker])
+    for _ in range(1200):
+        ctx.advance(0)
+        time.sleep(0.1)
+    helper.kill()

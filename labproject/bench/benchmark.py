@@ -6,6 +6,9 @@ Suites:
 - ``strategies``: every strategy at 500,000 rows against the in-SQL floor: the fastest Python-side
   one within 2.0x of ``sql_update``, at least 20x faster than ``paginator_bulk_update``, under 16 MiB
   above baseline, and flat from 50k to 5M rows (``--huge-rows 0`` skips the 5M run).
+- ``near-floor``: ``pipelined`` against ``sql_update`` at 500,000 rows (goal: 1.3x on SQLite, 1.5x on
+  PostgreSQL), its process tree's PSS above baseline (goal < 32 MiB, flat to 5M rows), what reading
+  PSS costs, and on PostgreSQL ``partitioned`` with 1, 2 and 4 processes.
 
 Timings on a shared machine are noisy, so targets are ratios between runs of the same invocation.
 Without ``DATABASE_URL`` the benchmark uses its own SQLite file, ``var/bench.sqlite3``, and leaves
@@ -34,7 +37,8 @@ def _setup() -> None:
     django.setup()
 
 
-def _run(names: list[str], rows: int, repeats: int, label: str, **spec) -> pd.DataFrame:
+def _run(names: list[str], rows: int, repeats: int, label: str, pss_interval: object = "default",
+         **spec) -> pd.DataFrame:
     """Compare ``names`` at ``rows`` and return the runs table."""
     from django.db import connection
 
@@ -45,7 +49,8 @@ def _run(names: list[str], rows: int, repeats: int, label: str, **spec) -> pd.Da
 
     specs = [RunSpec(strategy=n, rows=rows, backend=connection.vendor, repeats=repeats, **spec) for n in names]
     bar = ProgressBar(disable=not sys.stderr.isatty())
-    return runs_table(compare(specs, label=label, observers=[bar], seed_progress=sys.stderr.isatty()))
+    extra = {} if pss_interval == "default" else {"pss_interval": pss_interval}
+    return runs_table(compare(specs, label=label, observers=[bar], seed_progress=sys.stderr.isatty(), **extra))
 
 
 def _medians(runs: pd.DataFrame) -> pd.DataFrame:
@@ -53,6 +58,7 @@ def _medians(runs: pd.DataFrame) -> pd.DataFrame:
     table = ok.groupby("strategy", sort=False).agg(
         runs=("status", "size"), wall_s=("wall_seconds", "median"), wall_min=("wall_seconds", "min"),
         wall_max=("wall_seconds", "max"), peak_mib=("peak_above_baseline_mib", "median"),
+        tree_peak_mib=("tree_peak_above_baseline_mib", "median"), processes=("processes", "max"),
         baseline_mib=("baseline_mib", "median"),
     )
     failed = runs[runs["status"] != "ok"].groupby("strategy")["status"].agg(lambda s: ",".join(sorted(set(s))))
@@ -126,7 +132,51 @@ def strategies(args) -> int:
     return 0 if ok and flat else 1
 
 
-SUITES = {"article": article, "strategies": strategies}
+def near_floor(args) -> int:
+    from django.db import connection
+
+    backend = connection.vendor
+    goal = 1.3 if backend == "sqlite" else 1.5
+    rows = args.rows or 500_000
+    names = ["sql_update", "pipelined", "keyset_executemany"] + (["pipelined_thread"] if backend == "sqlite" else [])
+    runs = _run(names, rows, args.repeats or 3, "bench-near-floor")
+    table = _medians(runs)
+    table["x_sql_update"] = table["wall_s"] / table.loc["sql_update", "wall_s"]
+    print(f"Near the floor at {rows:,} rows x 300 B, DEBUG off, batch 1000; {_describe_machine(runs)}")
+    print(table.round(2).to_string())
+    ratio = table.loc["pipelined", "x_sql_update"]
+    tree = table.loc["pipelined", "tree_peak_mib"]
+    print(f"pipelined = {ratio:.2f}x sql_update (goal <= {goal}): {_verdict(ratio <= goal)}")
+    processes = table.loc["pipelined", "processes"]
+    print(f"pipelined process-tree PSS peak above baseline {tree:.1f} MiB over {processes:.0f} processes "
+          f"(goal < 32): {_verdict(tree < 32)}")
+    ok = ratio <= goal and tree < 32
+    if backend == "sqlite" and "pipelined_thread" in table.index:
+        print(f"with a reader thread instead of a process: {table.loc['pipelined_thread', 'x_sql_update']:.2f}x "
+              "sql_update (the GIL makes reader and writer take turns)")
+    pipelined = runs[(runs["strategy"] == "pipelined") & (runs["status"] == "ok")]
+    share = (pipelined["pss_read_seconds"] / pipelined["wall_seconds"]).median()
+    off = _medians(_run(["pipelined"], rows, args.repeats or 3, "bench-pss-off", pss_interval=None))
+    cost = table.loc["pipelined", "wall_s"] / off.loc["pipelined", "wall_s"] - 1
+    print(f"reading PSS every 50 ms: the runner spends {share:.1%} of the run reading smaps_rollup; pipelined "
+          f"takes {cost:+.1%} wall time against a run without PSS sampling (goal < 5%): {_verdict(cost < 0.05)}")
+    sizes = [50_000] + ([args.huge_rows] if args.huge_rows and backend == "sqlite" else [])
+    peaks = {rows: tree}
+    for size in sizes:
+        peaks[size] = _medians(_run(["pipelined"], size, 1, f"bench-tree-{size}")).loc["pipelined", "tree_peak_mib"]
+    growth = max(peaks.values()) - min(peaks.values())
+    flat = max(peaks.values()) < 32 and growth < 8
+    line = ", ".join(f"{size:,} rows {peaks[size]:.1f} MiB" for size in sorted(peaks))
+    print(f"pipelined tree PSS peak above baseline by size: {line} (goal: flat, < 32 MiB): {_verdict(flat)}")
+    if backend == "postgresql":
+        parts = pd.concat([_run(["partitioned"], rows, 1, f"bench-partitioned-{n}", partitions=n) for n in (1, 2, 4)])
+        parts["x_sql_update"] = parts["wall_seconds"] / table.loc["sql_update", "wall_s"]
+        print(parts[["partitions", "status", "wall_seconds", "x_sql_update", "processes",
+                     "tree_peak_above_baseline_mib"]].round(2).to_string(index=False))
+    return 0 if ok and flat and cost < 0.05 else 1
+
+
+SUITES = {"article": article, "strategies": strategies, "near-floor": near_floor}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,7 @@ def runs_table(results: Iterable[RunResult]) -> pd.DataFrame:
         row["processes"] = tree.get("processes")
         row["tree_peak_pss_bytes"] = tree.get("peak_pss_bytes")
         row["tree_baseline_pss_bytes"] = tree.get("baseline_pss_bytes")
+        row["pss_read_seconds"] = tree.get("pss_read_seconds")
         row["tracemalloc_peak_bytes"] = (r.tracemalloc or {}).get("peak_bytes")
         row["queries"] = (r.queries or {}).get("count")
         row["query_seconds"] = (r.queries or {}).get("seconds")
@@ -38,6 +39,7 @@ def runs_table(results: Iterable[RunResult]) -> pd.DataFrame:
         records.append(row)
     table = pd.DataFrame.from_records(records, columns=[*RUN_COLUMNS, "partitions", "server_side_cursors",
                                                         "processes", "tree_peak_pss_bytes", "tree_baseline_pss_bytes",
+                                                        "pss_read_seconds",
                                                         "tracemalloc_peak_bytes", "queries", "query_seconds",
                                                         "pympler_retained_bytes", *SETTING_COLUMNS])
     table["baseline_mib"] = table["baseline_rss_bytes"] / MIB

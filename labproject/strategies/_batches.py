@@ -7,20 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import orjson
 from django.db import connection, transaction
 
-from labproject.iteration.calculation import calculate
 from labproject.iteration.models import SomeModel
 
 TABLE = SomeModel._meta.db_table
 # The most rows one VALUES statement may carry: two parameters a row under SQLite's 32766-variable
 # limit (3.32+) and PostgreSQL's 65535-parameter protocol limit.
 VALUES_ROW_LIMIT = {"sqlite": 16_383, "postgresql": 32_767}
-
-# orjson decodes these payloads about five times faster than the standard library (measured in the
-# strategies benchmark); the calculation itself is the same Python function either way.
-decode = orjson.loads
 
 
 def keyset_rows(batch_size: int) -> Iterator[list[tuple[int, str]]]:
@@ -42,11 +36,6 @@ def keyset_rows(batch_size: int) -> Iterator[list[tuple[int, str]]]:
                 return
             yield batch
             last = batch[-1][0]
-
-
-def calculated(batch: list[tuple[int, str]]) -> list[tuple[int, int]]:
-    """Return ``(value, pk)`` for every row of a batch, computed in Python from its decoded JSON."""
-    return [(calculate(decode(text)), pk) for pk, text in batch]
 
 
 def write_executemany(pairs: list[tuple[int, int]]) -> None:

@@ -3,9 +3,9 @@
 Serial strategies stop near twice the in-SQL floor because reading, decoding and writing take turns.
 Here the database writes one batch while Python reads and decodes the next:
 
-- ``pipelined``: a reader and a writer with their own connections and a bounded queue between them.
-  On SQLite the reader is a forked process (the sqlite3 module keeps the GIL while it steps
-  statements and binds parameters, so a reader thread mostly waits for the writer: see the
+- ``pipelined``: a reader and a writer with their own connections and a bounded channel between them.
+  On SQLite the reader is a small process of its own (the sqlite3 module keeps the GIL while it
+  steps statements and binds parameters, so a reader thread mostly waits for the writer: see the
   ``pipelined_thread`` experiment); on PostgreSQL a thread suffices, as psycopg releases the GIL
   while it waits on the network.
 - ``partitioned`` (PostgreSQL): the pk range cut into N slices walked by N processes at once.
@@ -13,69 +13,30 @@ Here the database writes one batch while Python reads and decodes the next:
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import queue
+import subprocess
+import sys
 import threading
 import time
-from array import array
 
 from django.db import connection, connections, transaction
 from django.db.models import Max, Min
 
 from labproject.errors import NotApplicable
-from labproject.iteration.calculation import calculate
-from labproject.strategies._batches import TABLE, decode
+from labproject.strategies._batches import TABLE
+from labproject.strategies._codec import pack, unpack
+from labproject.strategies._sqlite_reader import FRAME, read_batches
 from labproject.strategies.base import POSTGRESQL, SQLITE, RunContext, strategy
 from labproject.strategies.cursor import UNNEST_UPDATE
 
-QUEUE_BATCHES = 4  # batches in flight between reader and writer: memory stays flat at any table size
-READ_SQL = 'SELECT "id", "data" FROM "{table}" WHERE "id" > ? ORDER BY "id" LIMIT ?'
+QUEUE_BATCHES = 4  # batches in flight between a reader thread and the writer
 WRITE_SQL = f'UPDATE "{TABLE}" SET "field" = ? WHERE "id" = ?'
 
 
-def _pack(rows: list[tuple[int, str]]) -> bytes:
-    """Return a batch's calculated values followed by its pks, as one buffer of int64."""
-    return array("q", [calculate(decode(text)) for _, text in rows]).tobytes() + array(
-        "q", [pk for pk, _ in rows]).tobytes()
-
-
-def _unpack(buffer: bytes) -> tuple[array, array]:
-    numbers = array("q")
-    numbers.frombytes(buffer)
-    half = len(numbers) // 2
-    return numbers[:half], numbers[half:]
-
-
-def _sqlite_reader(path: str, batch_size: int, out) -> None:
-    """Read keyset batches on a connection of its own, calculate, and hand packed batches to the writer."""
-    import sqlite3
-
-    try:
-        reader = sqlite3.connect(path, isolation_level=None)
-        sql = READ_SQL.format(table=TABLE)
-        last = 0
-        while rows := reader.execute(sql, (last, batch_size)).fetchall():
-            out.put(_pack(rows))
-            last = rows[-1][0]
-        out.put(None)
-    except BaseException as exc:  # the writer turns this into the run's error
-        out.put(f"reader failed: {type(exc).__name__}: {exc}")
-
-
-def _write_sqlite(ctx: RunContext, incoming) -> None:
-    """Write packed batches as they arrive, one transaction each, until the reader says it is done."""
-    raw = connection.connection
-    while (item := incoming.get()) is not None:
-        if isinstance(item, str):
-            raise RuntimeError(item)
-        values, pks = _unpack(item)
-        with transaction.atomic():
-            raw.executemany(WRITE_SQL, zip(values, pks, strict=True))
-        ctx.advance(len(pks))
-
-
 def _require_wal() -> str:
-    connection.ensure_connection()
+    """Return the SQLite file's path, refusing a database that is not in WAL mode."""
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")
         mode = cursor.fetchone()[0]
@@ -87,53 +48,42 @@ def _require_wal() -> str:
     return connection.settings_dict["NAME"]
 
 
+def _write_batch(ctx: RunContext, packed: bytes) -> None:
+    """Write one packed SQLite batch in one transaction through the raw driver (no per-row Python)."""
+    values, pks = unpack(packed)
+    with transaction.atomic():
+        connection.connection.executemany(WRITE_SQL, zip(values, pks, strict=True))
+    ctx.advance(len(pks))
+
+
+def _frames(stream):
+    """Yield the frames a reader process writes until its empty end frame."""
+    while True:
+        head = stream.read(FRAME.size)
+        if len(head) < FRAME.size:
+            raise RuntimeError("the reader process ended without finishing the table")
+        (size,) = FRAME.unpack(head)
+        if size == 0:
+            return
+        yield stream.read(size)
+
+
 def _pipelined_sqlite(ctx: RunContext) -> None:
     path = _require_wal()
-    fork = multiprocessing.get_context("fork")
-    batches = fork.Queue(maxsize=QUEUE_BATCHES)
-    reader = fork.Process(target=_sqlite_reader, args=(path, ctx.batch_size, batches), daemon=True)
-    reader.start()
+    command = [sys.executable, "-m", "labproject.strategies._sqlite_reader", path, TABLE, str(ctx.batch_size)]
+    reader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        _write_sqlite(ctx, batches)
+        for frame in _frames(reader.stdout):
+            _write_batch(ctx, frame)
+    except RuntimeError:
+        reader.wait()
+        reason = reader.stderr.read().decode(errors="replace").strip().splitlines()
+        raise RuntimeError(f"reader process failed: {reason[-1] if reason else reader.returncode}") from None
     finally:
         reader.kill()
-        reader.join()
-
-
-def _pipelined_postgresql(ctx: RunContext) -> None:
-    batches: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
-    stop = threading.Event()
-    thread = threading.Thread(target=_pg_reader, args=(ctx.alias, ctx.batch_size, batches, stop), daemon=True)
-    thread.start()
-    try:
-        with connection.cursor() as cursor:
-            while (item := batches.get()) is not None:
-                if isinstance(item, str):
-                    raise RuntimeError(item)
-                values, pks = _unpack(item)
-                with transaction.atomic():
-                    cursor.execute(UNNEST_UPDATE, (values.tolist(), pks.tolist()))
-                ctx.advance(len(pks))
-    finally:
-        stop.set()
-        thread.join()
-
-
-def _pg_reader(alias: str, batch_size: int, out: queue.Queue, stop: threading.Event) -> None:
-    """Stream the table through a server-side cursor on a second connection and hand packed batches over."""
-    reader = connections.create_connection(alias)
-    try:
-        reader.ensure_connection()
-        raw = reader.connection
-        with raw.transaction(), raw.cursor(name="lab_pipeline") as stream:
-            stream.execute(f'SELECT "id", "data"::text FROM "{TABLE}" ORDER BY "id"')
-            while not stop.is_set() and (rows := stream.fetchmany(batch_size)):
-                _put(out, _pack(rows), stop)
-        _put(out, None, stop)
-    except BaseException as exc:
-        _put(out, f"reader failed: {type(exc).__name__}: {exc}", stop)
-    finally:
-        reader.close()
+        reader.wait()
+        reader.stdout.close()
+        reader.stderr.close()
 
 
 def _put(out: queue.Queue, item, stop: threading.Event) -> None:
@@ -146,13 +96,64 @@ def _put(out: queue.Queue, item, stop: threading.Event) -> None:
             continue
 
 
+def _drain(ctx: RunContext, batches: queue.Queue, write) -> None:
+    """Write what a reader thread hands over until it sends None; a string is the reader's error."""
+    while (item := batches.get()) is not None:
+        if isinstance(item, str):
+            raise RuntimeError(item)
+        write(item)
+
+
+def _with_reader_thread(ctx: RunContext, read, write) -> None:
+    """Run ``read(put, stop)`` in a thread feeding a bounded queue while this thread calls ``write``."""
+    batches: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
+    stop = threading.Event()
+
+    def reader() -> None:
+        try:
+            read(lambda item: _put(batches, item, stop), stop)
+            _put(batches, None, stop)
+        except BaseException as exc:  # the writer turns this into the run's error
+            _put(batches, f"reader failed: {type(exc).__name__}: {exc}", stop)
+
+    thread = threading.Thread(target=reader, name="pipeline-reader", daemon=True)
+    thread.start()
+    try:
+        _drain(ctx, batches, write)
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _pipelined_postgresql(ctx: RunContext) -> None:
+    def read(put, stop) -> None:
+        reader = connections.create_connection(ctx.alias)
+        try:
+            reader.ensure_connection()
+            raw = reader.connection
+            with raw.transaction(), raw.cursor(name="lab_pipeline") as stream:
+                stream.execute(f'SELECT "id", "data"::text FROM "{TABLE}" ORDER BY "id"')
+                while not stop.is_set() and (rows := stream.fetchmany(ctx.batch_size)):
+                    put(pack(rows))
+        finally:
+            reader.close()
+
+    def write(packed: bytes) -> None:
+        values, pks = unpack(packed)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(UNNEST_UPDATE, (values.tolist(), pks.tolist()))
+        ctx.advance(len(pks))
+
+    _with_reader_thread(ctx, read, write)
+
+
 @strategy(
     "pipelined", "Pipelined: a reader decodes the next batch while the writer writes this one", family="concurrent",
     why="""Reading, JSON decoding and the calculation happen in a second process (SQLite) or thread (PostgreSQL)
-    with its own connection, handing packed (value, pk) batches through a bounded queue, while the main
-    connection writes each batch in one transaction: the database is never idle waiting for Python. It
-    costs a second connection and, on SQLite, a forked process and WAL mode (it refuses without WAL);
-    rows inserted behind the reader are missed, and nothing else may hold a long write lock meanwhile.""",
+    with its own connection, handing packed (value, pk) batches through a bounded pipe or queue, while the
+    main connection writes each batch in one transaction: the database is never idle waiting for Python. It
+    costs a second connection and, on SQLite, a helper process and WAL mode (it refuses without WAL); rows
+    inserted behind the reader are missed, and nothing else may hold a long write lock meanwhile.""",
 )
 def pipelined(ctx: RunContext) -> None:
     if connection.vendor == SQLITE:
@@ -170,17 +171,18 @@ def pipelined(ctx: RunContext) -> None:
 )
 def pipelined_thread(ctx: RunContext) -> None:
     path = _require_wal()
-    batches: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
-    thread = threading.Thread(target=_sqlite_reader, args=(path, ctx.batch_size, batches), daemon=True)
-    thread.start()
-    try:
-        _write_sqlite(ctx, batches)
-    finally:
-        thread.join(timeout=5)
+
+    def read(put, stop) -> None:
+        for packed in read_batches(path, TABLE, ctx.batch_size):
+            if stop.is_set():
+                return
+            put(packed)
+
+    _with_reader_thread(ctx, read, lambda packed: _write_batch(ctx, packed))
 
 
 def partition_plan(low: int, high: int, parts: int) -> list[tuple[int, int]]:
-    """Cut the pk range ``[low, high]`` into ``parts`` half-open ranges ``(after, up_to]`` of equal width."""
+    """Cut the pk range ``[low, high]`` into up to ``parts`` ranges ``(after, up_to]`` of equal width."""
     width = -(-(high - low + 1) // parts)
     return [(low - 1 + i * width, min(high, low - 1 + (i + 1) * width)) for i in range(parts)
             if low - 1 + i * width < high]
@@ -189,7 +191,6 @@ def partition_plan(low: int, high: int, parts: int) -> list[tuple[int, int]]:
 def _walk_partition(index: int, after: int, up_to: int, batch_size: int, done, errors) -> None:
     """Walk one pk slice with keyset batches on a connection of its own (runs in a forked process)."""
     try:
-        connection.ensure_connection()
         sql = f'SELECT "id", "data"::text FROM "{TABLE}" WHERE "id" > %s AND "id" <= %s ORDER BY "id" LIMIT %s'
         with connection.cursor() as cursor:
             last = after
@@ -198,7 +199,7 @@ def _walk_partition(index: int, after: int, up_to: int, batch_size: int, done, e
                 rows = cursor.fetchall()
                 if not rows:
                     break
-                values, pks = _unpack(_pack(rows))
+                values, pks = unpack(pack(rows))
                 with transaction.atomic():
                     cursor.execute(UNNEST_UPDATE, (values.tolist(), pks.tolist()))
                 done[index] += len(rows)
@@ -230,16 +231,21 @@ def partitioned(ctx: RunContext) -> None:
     errors = fork.Queue()
     workers = [fork.Process(target=_walk_partition, args=(i, a, b, ctx.batch_size, done, errors), daemon=True)
                for i, (a, b) in enumerate(plan)]
-    for worker in workers:
-        worker.start()
+    # A collection in a forked child writes to the header of every object it visits, copying the
+    # parent's pages; freezing them out of the collector keeps them shared, so the tree's PSS stays honest.
+    gc.freeze()
+    try:
+        for worker in workers:
+            worker.start()
+    finally:
+        gc.unfreeze()
     try:
         while any(w.is_alive() for w in workers):
             ctx.advance(sum(done) - ctx.rows_done)
             time.sleep(0.02)
         ctx.advance(sum(done) - ctx.rows_done)
-        failed = [w for w in workers if w.exitcode != 0]
-        if failed:
-            raise RuntimeError(errors.get(timeout=5) if not errors.empty() else f"{len(failed)} partition(s) failed")
+        if any(w.exitcode != 0 for w in workers):
+            raise RuntimeError(errors.get(timeout=5) if not errors.empty() else "a partition failed")
     finally:
         for worker in workers:
             worker.kill()

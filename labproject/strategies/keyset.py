@@ -9,13 +9,8 @@ from __future__ import annotations
 
 from labproject.iteration.calculation import some_calculation
 from labproject.iteration.models import SomeModel
-from labproject.strategies._batches import (
-    VALUES_ROW_LIMIT,
-    calculated,
-    keyset_rows,
-    write_executemany,
-    write_from_values,
-)
+from labproject.strategies._batches import VALUES_ROW_LIMIT, keyset_rows, write_executemany, write_from_values
+from labproject.strategies._codec import calculated
 from labproject.strategies.base import RunContext, strategy
 
 
