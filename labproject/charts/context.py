@@ -18,9 +18,14 @@ def strategy_order(runs: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(runs["strategy"]))
 
 
+def palette(names: list[str]) -> dict[str, str]:
+    """Map strategy names, in order, to colours."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+
+
 def colors(runs: pd.DataFrame) -> dict[str, str]:
     """Map each strategy of ``runs`` to its colour; pass the whole runs table so subsets keep their colours."""
-    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(strategy_order(runs))}
+    return palette(strategy_order(runs))
 
 
 def dash(repeat: int) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -20,10 +22,12 @@ PEAK_METRICS = {
 
 
 def peak_and_time(runs: pd.DataFrame, *, metric: str = "peak_above_baseline_mib",
-                  title: str = "Peak memory and wall time per strategy", controls: bool = True) -> go.Figure:
+                  strategies: Sequence[str] | None = None, title: str = "Peak memory and wall time per strategy",
+                  controls: bool = True) -> go.Figure:
     """Draw memory above baseline (left) and wall time (right) per strategy, with the spread over repeats.
 
-    Only verified (``ok``) runs are drawn; the title names any other. With ``controls``, a dropdown
+    Only verified (``ok``) runs are drawn; the title names any other. ``strategies`` narrows the
+    strategies drawn (colours still come from the whole table). With ``controls``, a dropdown
     switches the memory measure among ``PEAK_METRICS`` (traces precomputed for each).
     """
     if metric not in PEAK_METRICS:
@@ -31,14 +35,17 @@ def peak_and_time(runs: pd.DataFrame, *, metric: str = "peak_above_baseline_mib"
     metrics = [m for m in PEAK_METRICS if runs[m].notna().any()] if controls else [metric]
     if metric not in metrics:
         metrics.insert(0, metric)
+    palette = colors(runs)
+    if strategies is not None:
+        runs = runs[runs["strategy"].isin(strategies)]
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
                         subplot_titles=("memory above baseline (MiB)", "wall time (s)"))
     owners: list[str | None] = []
     for name in metrics:
-        for trace in _spread_traces(runs, name, "peak_mib", visible=name == metric):
+        for trace in _spread_traces(runs, name, "peak_mib", palette, visible=name == metric):
             fig.add_trace(trace, row=1, col=1)
             owners.append(name)
-    for trace in _spread_traces(runs, "wall_seconds", "wall_s", visible=True):
+    for trace in _spread_traces(runs, "wall_seconds", "wall_s", palette, visible=True):
         fig.add_trace(trace, row=1, col=2)
         owners.append(None)
     failed = summarize(runs)
@@ -59,11 +66,11 @@ def peak_and_time(runs: pd.DataFrame, *, metric: str = "peak_above_baseline_mib"
     return fig
 
 
-def _spread_traces(runs: pd.DataFrame, column: str, prefix: str, *, visible: bool) -> list[go.Scatter]:
+def _spread_traces(runs: pd.DataFrame, column: str, prefix: str, palette: dict[str, str], *,
+                   visible: bool) -> list[go.Scatter]:
     """Return the runs as dots and the median per strategy with error bars from min to max."""
     ok = runs[(runs["status"] == "ok") & runs[column].notna()]
     order = [s for s in strategy_order(runs) if s in set(ok["strategy"])]
-    palette = colors(runs)
     summary = summarize(ok.assign(peak_above_baseline_mib=ok[column]) if prefix == "peak_mib" else ok)
     summary = summary.set_index("strategy").loc[order]
     unit = "MiB" if prefix == "peak_mib" else "s"

@@ -31,4 +31,6 @@ PAGES: list[Page] = [
     Page("01_the_five_methods", "The five methods, measured: memory, time, three memory tools and their cost",
          quick={"rows": 3000, "repeats": 2, "probe_repeats": 1},
          full={"rows": 50_000, "repeats": 3, "probe_repeats": 1}),
+    Page("05_playground", "Playground: choose, run and watch memory live (static charts in the report)",
+         quick={"rows": 3000, "repeats": 2}, full={"rows": 50_000, "repeats": 3}),
 ]

@@ -1,0 +1,98 @@
+"""The Run panel: choose size, strategies, probes, batch size, DEBUG and a memory cap; run; watch it live."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+from IPython.display import clear_output, display
+
+from labproject import study
+from labproject.bench.spec import PROBES
+from labproject.charts import standard_charts
+from labproject.errors import LabError
+from labproject.panels.live import LiveChart
+
+WIDE = {"description_width": "9rem"}
+
+
+class RunPanel(widgets.VBox):
+    """A form whose Run button compares the chosen strategies, each repeat in a fresh worker.
+
+    While it runs: a progress bar, and a live RSS chart that grows. Afterwards: the standard charts
+    of the batch. Results land in the store as each run ends; interrupting the kernel kills the
+    running worker and keeps what finished. ``run()`` does the same from code (and headless).
+    """
+
+    def __init__(self, *, rows: int = 3000, strategies: list[str] | None = None, probes: list[str] = (),
+                 batch_size: int = 1000, repeats: int = 1, debug: bool = False, memory_cap_mb: int | None = None,
+                 payload_bytes: int = 300, label: str = "playground") -> None:
+        from django.db import connection
+
+        from labproject import strategies as registry
+
+        names = [s.name for s in registry.all_strategies() if connection.vendor in s.backends]
+        self.label = label
+        self.rows = widgets.BoundedIntText(value=rows, min=1, max=50_000_000, description="rows", style=WIDE)
+        self.payload = widgets.BoundedIntText(value=payload_bytes, min=1, max=1 << 20,
+                                              description="payload bytes", style=WIDE)
+        self.batch_size = widgets.BoundedIntText(value=batch_size, min=1, max=1_000_000, description="batch size",
+                                                 style=WIDE)
+        self.repeats = widgets.BoundedIntText(value=repeats, min=1, max=20, description="repeats", style=WIDE)
+        self.cap = widgets.BoundedIntText(value=memory_cap_mb or 0, min=0, max=1 << 20, style=WIDE,
+                                          description="memory cap MiB", tooltip="0: no cap")
+        self.debug = widgets.Checkbox(value=debug, description="DEBUG (Django keeps every query's SQL)")
+        self.strategies = widgets.SelectMultiple(options=names, value=tuple(strategies or study.article_strategies()),
+                                                 rows=min(12, len(names)), description="strategies", style=WIDE)
+        self.probes = widgets.SelectMultiple(options=[p for p in PROBES if p != "rss"], value=tuple(probes), rows=3,
+                                             description="probes (+ rss)", style=WIDE)
+        self.button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.status = widgets.HTML(f"database: {html.escape(connection.vendor)}; interrupt the kernel to stop a run")
+        self.progress = widgets.Output()
+        self.live = LiveChart()
+        self.charts = widgets.Output()
+        self.button.on_click(self._clicked)
+        form = widgets.HBox([
+            widgets.VBox([self.rows, self.payload, self.batch_size, self.repeats, self.cap, self.debug]),
+            widgets.VBox([self.strategies, self.probes]),
+        ])
+        super().__init__([form, widgets.HBox([self.button, self.status]), self.progress, self.live.figure,
+                          self.charts])
+
+    def plan(self) -> list:
+        """Return the specs the form describes (validated: a bad value raises ``BadInput``)."""
+        return study.specs(self.strategies.value, rows=self.rows.value, repeats=self.repeats.value,
+                           probes=self.probes.value, payload_bytes=self.payload.value,
+                           batch_size=self.batch_size.value, debug=self.debug.value,
+                           memory_cap_mb=self.cap.value or None)
+
+    def run(self) -> study.Measured:
+        """Run what the form says, with the progress bar and the live chart; return the batch."""
+        self.button.disabled = True
+        self.status.value = "running..."
+        try:
+            with self.progress:
+                clear_output()
+                measured = study.run(self.plan(), label=self.label, observers=[self.live])
+        except KeyboardInterrupt:
+            self.status.value = "interrupted before any run started"
+            raise
+        except LabError as exc:
+            self.status.value = f"<b>{html.escape(str(exc))}</b>"
+            raise
+        finally:
+            self.button.disabled = False
+        session = measured.results[0].session if measured.results else "-"
+        self.status.value = f"{len(measured.results)} run(s) stored in session {html.escape(session)}"
+        return measured
+
+    def _clicked(self, _button) -> None:
+        """Run, then draw the batch's charts under the form; errors stay one line in the status."""
+        try:
+            measured = self.run()
+        except (LabError, KeyboardInterrupt):
+            return  # run() has put the one-line reason in the status
+        with self.charts:
+            clear_output(wait=True)
+            for figure in standard_charts(*measured.tables):
+                display(figure)
