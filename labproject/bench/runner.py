@@ -23,7 +23,7 @@ from pathlib import Path
 from labproject.bench.observers import RunObserver
 from labproject.bench.progress import RUNNING, SETUP, ProgressBoard
 from labproject.bench.result import RunResult
-from labproject.bench.sampler import TreeSampler, kill_tree, thin
+from labproject.bench.sampler import Timeline, TreeSampler, kill_tree
 from labproject.bench.spec import RunSpec
 from labproject.bench.store import ResultStore
 from labproject.database import redact
@@ -150,8 +150,7 @@ def _watch(proc, board: ProgressBoard, spec: RunSpec, observers, timeout: float 
     """Sample the worker until it exits, is killed at the cap, or times out."""
     sampler = TreeSampler(proc.pid, pss_interval=pss_interval)
     cap = spec.memory_cap_bytes
-    timeline: list[list[float]] = []
-    tree_timeline: list[list[float]] = []
+    timeline, tree_timeline = Timeline(), Timeline()
     watch = {"killed_rss": None, "killed_in_setup": False, "timed_out": False, "sampler": sampler,
              "timeline": timeline, "tree_timeline": tree_timeline, "baseline_pss": None}
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -166,11 +165,11 @@ def _watch(proc, board: ProgressBoard, spec: RunSpec, observers, timeout: float 
         if phase == RUNNING:
             seconds = round((time.monotonic_ns() - board.started_ns) / 1e9, 4)
             rows = board.rows_done
-            timeline.append([seconds, sample.worker_rss, rows])
+            timeline.add([seconds, sample.worker_rss, rows])
             if sample.tree_pss is not None:
                 if watch["baseline_pss"] is None:
                     watch["baseline_pss"] = sample.tree_pss
-                tree_timeline.append([seconds, sample.tree_pss, sample.processes])
+                tree_timeline.add([seconds, sample.tree_pss, sample.processes])
             for observer in observers:
                 observer.sampled(seconds, sample.worker_rss, rows)
         if cap is not None and sample.tree_rss > cap:
@@ -181,8 +180,6 @@ def _watch(proc, board: ProgressBoard, spec: RunSpec, observers, timeout: float 
             kill_tree(proc.pid)
             watch["timed_out"] = True
             break
-        if len(timeline) > 2 * 20_000:
-            timeline[:] = thin(timeline)
         time.sleep(SAMPLE_INTERVAL)
     proc.wait()
     watch["baseline_rss"] = board.baseline_rss or None
@@ -204,23 +201,22 @@ def _last_line(text: str) -> str:
 
 def _assemble(spec, repeat, session, started_at, proc, part, watch, last_line) -> RunResult:
     """Merge the worker's document with what the runner saw into one result record."""
-    timeline = thin(watch["timeline"])
+    timeline: Timeline = watch["timeline"]
     sampler: TreeSampler = watch["sampler"]
-    tree_timeline = thin(watch["tree_timeline"])
-    pss_values = [row[1] for row in tree_timeline]
+    tree_timeline: Timeline = watch["tree_timeline"]
     base = {
         "strategy": spec.strategy, "repeat": repeat, "rows": spec.rows, "payload_bytes": spec.payload_bytes,
         "batch_size": spec.batch_size, "backend": spec.backend, "debug": spec.debug, "session": session,
         "run_id": f"{started_at[:19].replace(':', '')}-{spec.strategy}-r{repeat}-{proc.pid}",
         "started_at": started_at, "probes": list(spec.probes), "memory_cap_bytes": spec.memory_cap_bytes,
-        "rss_timeline": timeline, "spec": spec.to_dict(), "pid": proc.pid,
-        "sampled_peak_rss_bytes": max((row[1] for row in timeline), default=None),
+        "rss_timeline": timeline.finished(), "spec": spec.to_dict(), "pid": proc.pid,
+        "sampled_peak_rss_bytes": timeline.maximum,
         "baseline_rss_bytes": watch["baseline_rss"], "rows_done": watch["rows_done"],
         "tree": {
             "processes": len(sampler.processes_seen) or 1,
             "baseline_pss_bytes": watch["baseline_pss"],
-            "peak_pss_bytes": max(pss_values, default=None),
-            "timeline": tree_timeline,
+            "peak_pss_bytes": tree_timeline.maximum,
+            "timeline": tree_timeline.finished(),
             "pss_interval_seconds": sampler.pss_interval,
             "pss_read_seconds": round(sampler.pss_seconds, 4),
             "pss_reads": sampler.pss_reads,

@@ -111,11 +111,37 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def thin(timeline: list[list[float]]) -> list[list[float]]:
-    """Halve a timeline that grew past MAX_SAMPLES, keeping its first and last points."""
-    if len(timeline) <= MAX_SAMPLES:
-        return timeline
-    return [*timeline[:-1:2], timeline[-1]]
+class Timeline:
+    """Samples kept at a uniform stride: at MAX_SAMPLES every other one goes and the stride doubles.
+
+    A long run keeps an even picture of its whole length in bounded memory; the largest value of
+    the second column (the RSS) is tracked over every sample, kept or not.
+    """
+
+    def __init__(self, limit: int = MAX_SAMPLES) -> None:
+        self.limit = limit
+        self.points: list[list[float]] = []
+        self.stride = 1
+        self.maximum: float | None = None
+        self._seen = 0
+        self._last: list[float] | None = None
+
+    def add(self, point: list[float]) -> None:
+        self._last = point
+        if self.maximum is None or point[1] > self.maximum:
+            self.maximum = point[1]
+        if self._seen % self.stride == 0:
+            self.points.append(point)
+            if len(self.points) >= self.limit:
+                self.points = self.points[::2]
+                self.stride *= 2
+        self._seen += 1
+
+    def finished(self) -> list[list[float]]:
+        """Return the kept samples, ending with the last one taken."""
+        if self._last is not None and (not self.points or self.points[-1] is not self._last):
+            return [*self.points, self._last]
+        return list(self.points)
 
 
 def kill_tree(pid: int) -> None:

@@ -84,3 +84,16 @@ def test_tidy_tables_and_summary():
     assert (row.runs, row.wall_s_median, row.peak_mib_min, row.peak_mib_max) == (3, 2.0, 2.0, 4.0)
     text = format_table(summary)
     assert "2.00 (1.00-3.00)" in text and "baseline" in text
+
+
+def test_a_long_timeline_is_decimated_evenly_and_keeps_its_peak():
+    from labproject.bench.sampler import Timeline
+
+    timeline = Timeline(limit=100)
+    for i in range(10_000):
+        timeline.add([i / 100, 5 if i != 4321 else 99, i])
+    points = timeline.finished()
+    assert len(points) <= 101 and points[-1][2] == 9999 and points[0][2] == 0
+    steps = {b[2] - a[2] for a, b in zip(points[:-2], points[1:-1], strict=True)}
+    assert steps == {timeline.stride}
+    assert timeline.maximum == 99
