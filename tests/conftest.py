@@ -71,3 +71,40 @@ def one_line_error(done: subprocess.CompletedProcess) -> str:
     assert len(lines) == 1, f"expected one line on stderr, got:\n{done.stderr}"
     assert "Traceback" not in done.stderr
     return lines[0]
+
+
+class QuickReport:
+    """The report's pages executed in quick mode, each at most once per test session, and exported to HTML.
+
+    The notebook test and the browser test share it, so no notebook runs twice. Pages share one
+    throwaway database and results folder, as ``make report`` pages do.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.done: dict = {}
+
+    def page(self, page):
+        """Execute ``page`` (once) and export it to ``<root>/<stem>.html``; return its ``Executed`` record."""
+        from labproject.report.execute import execute
+        from labproject.report.export import export_html
+
+        if page.stem not in self.done:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("DATABASE_URL", f"sqlite:///{self.root}/lab.sqlite3")
+                patch.setenv("LAB_RESULTS_DIR", str(self.root / "results"))
+                patch.delenv("DJANGO_DEBUG", raising=False)
+                patch.chdir(self.root)
+                executed = execute(page, "quick", self.root / "executed")
+            if executed.notebook.exists():
+                export_html(executed.notebook, self.html(page))
+            self.done[page.stem] = executed
+        return self.done[page.stem]
+
+    def html(self, page) -> Path:
+        return self.root / f"{page.stem}.html"
+
+
+@pytest.fixture(scope="session")
+def quick_report(tmp_path_factory) -> QuickReport:
+    return QuickReport(tmp_path_factory.mktemp("quick-report"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
-from IPython.display import clear_output, display
+import plotly.graph_objects as go
 
 from labproject.bench.store import ResultStore
 from labproject.charts import PEAK_METRICS, memory_timeline, peak_and_time
@@ -16,7 +16,8 @@ class Explorer(widgets.VBox):
     """Redraw the memory timeline and the peak/time chart from stored results as the choices change.
 
     The charts are the same functions the report uses, with ``controls=False``: here the widgets
-    choose, and only what is chosen is drawn.
+    choose, and only what is chosen is drawn. They are drawn into FigureWidgets, updated in place,
+    rather than displayed into an Output widget, which headless executors handle poorly.
     """
 
     def __init__(self, session: str | None = None, *, store: ResultStore | None = None) -> None:
@@ -32,7 +33,9 @@ class Explorer(widgets.VBox):
                                        description="x axis", style=WIDE)
         self.metric = widgets.Dropdown(options=[(label, key) for key, label in PEAK_METRICS.items()],
                                        description="metric", style=WIDE)
-        self.out = widgets.Output()
+        self.note = widgets.HTML()
+        self.timeline = go.FigureWidget()
+        self.spread = go.FigureWidget()
         self.measured = Measured([])
         self._refilling = False  # options being replaced: one redraw at the end, not one per widget
         self.session.observe(self._load, "value")
@@ -43,7 +46,7 @@ class Explorer(widgets.VBox):
         super().__init__([
             self.session,
             widgets.HBox([widgets.VBox([self.size, self.probes, self.repeat, self.metric]), self.strategies]),
-            self.x, self.out,
+            self.x, self.note, self.timeline, self.spread,
         ])
         self._load()
 
@@ -56,15 +59,15 @@ class Explorer(widgets.VBox):
         if self._refilling:
             return
         chosen = self.chosen()
-        with self.out:
-            clear_output(wait=True)
-            if not chosen.results or not self.strategies.value:
-                print("nothing stored matches these choices")
-                return
-            picked = list(self.strategies.value)
-            display(memory_timeline(chosen.samples, chosen.runs, x=self.x.value, strategies=picked,
-                                    repeat=self.repeat.value, controls=False))
-            display(peak_and_time(chosen.runs, metric=self.metric.value, strategies=picked, controls=False))
+        picked = list(self.strategies.value)
+        if not chosen.results or not picked:
+            self.note.value = "nothing stored matches these choices"
+            return
+        self.note.value = ""
+        _replace(self.timeline, memory_timeline(chosen.samples, chosen.runs, x=self.x.value, strategies=picked,
+                                                repeat=self.repeat.value, controls=False))
+        _replace(self.spread, peak_and_time(chosen.runs, metric=self.metric.value, strategies=picked,
+                                            controls=False))
 
     def _load(self, _change=None) -> None:
         self.measured = Measured.load(self.session.value, store=self.store) if self.session.value else Measured([])
@@ -95,3 +98,11 @@ class Explorer(widgets.VBox):
         finally:
             self._refilling = False
         self.redraw()
+
+
+def _replace(widget: go.FigureWidget, figure: go.Figure) -> None:
+    """Show ``figure`` in ``widget``: its traces and its layout, in one update."""
+    with widget.batch_update():
+        widget.data = []
+        widget.add_traces(list(figure.data))
+        widget.layout = figure.layout

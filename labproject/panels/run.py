@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 
 import ipywidgets as widgets
-from IPython.display import clear_output, display
+from IPython.display import display
 
 from labproject import study
 from labproject.bench.spec import PROBES
@@ -66,13 +67,18 @@ class RunPanel(widgets.VBox):
                            batch_size=self.batch_size.value, debug=self.debug.value,
                            memory_cap_mb=self.cap.value or None)
 
-    def run(self) -> study.Measured:
-        """Run what the form says, with the progress bar and the live chart; return the batch."""
+    def run(self, *, in_panel: bool = False) -> study.Measured:
+        """Run what the form says, with the progress bar and the live chart; return the batch.
+
+        From a cell the progress bar goes to the cell's output; from the button (``in_panel``) into
+        the panel, since a widget callback has no cell to write to.
+        """
         self.button.disabled = True
         self.status.value = "running..."
+        if in_panel:
+            self.progress.clear_output()
         try:
-            with self.progress:
-                clear_output()
+            with self.progress if in_panel else contextlib.nullcontext():
                 measured = study.run(self.plan(), label=self.label, observers=[self.live])
         except KeyboardInterrupt:
             self.status.value = "interrupted before any run started"
@@ -89,10 +95,10 @@ class RunPanel(widgets.VBox):
     def _clicked(self, _button) -> None:
         """Run, then draw the batch's charts under the form; errors stay one line in the status."""
         try:
-            measured = self.run()
+            measured = self.run(in_panel=True)
         except (LabError, KeyboardInterrupt):
             return  # run() has put the one-line reason in the status
+        self.charts.clear_output(wait=True)
         with self.charts:
-            clear_output(wait=True)
             for figure in standard_charts(*measured.tables):
                 display(figure)

@@ -11,6 +11,9 @@ import nbformat
 from labproject.database import redact
 from labproject.report.catalog import Page
 
+# A cell that runs longer than this is stopped and reported, rather than hanging ``make report``.
+CELL_TIMEOUT_SECONDS = 3600
+
 
 @dataclass(frozen=True)
 class Executed:
@@ -35,6 +38,7 @@ def execute(page: Page, mode: str, out_dir: Path, *, progress: bool = False) -> 
         papermill.execute_notebook(
             str(page.path), str(target), parameters=page.parameters(mode), kernel_name="python3",
             cwd=str(page.path.parent), progress_bar=progress, log_output=False,
+            execution_timeout=CELL_TIMEOUT_SECONDS,
         )
     except Exception as exc:  # papermill raises its own error for a failing cell; keep the partial notebook
         error = redact(next(iter(str(exc).strip().splitlines()[-1:]), type(exc).__name__))

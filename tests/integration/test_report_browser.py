@@ -1,0 +1,92 @@
+"""The exported report in a real browser: Debian's Chromium, driven by Playwright, with the network cut.
+
+Every page of a quick report opens from ``file://``; every chart output is drawn by plotly.js;
+nothing is fetched from the network; no JavaScript error is logged; and plotly's own dropdowns
+change which traces are visible. A screenshot of each page lands in the test's temp folder.
+"""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from labproject.report.catalog import PAGES
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path(os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium"))  # Debian's; never a downloaded one
+# Pages whose charts must carry a dropdown that shows one strategy at a time.
+WITH_MENUS = {"01_the_five_methods", "05_playground"}
+CHART_OUTPUT = 'class="plotly-graph-div"'
+NETWORK_SCRIPT = re.compile(r"<script[^>]+src=[\"']?(?:https?:)?//", re.IGNORECASE)
+# The first chart (of any page) whose menu switches trace visibility, and that menu's index.
+FIND_VISIBILITY_MENU = """() => {
+  const charts = [...document.querySelectorAll('.js-plotly-plot')];
+  for (const [chart, gd] of charts.entries()) {
+    for (const [menu, spec] of (gd.layout.updatemenus || []).entries()) {
+      if (spec.buttons.some(b => b.args && b.args[0] && 'visible' in b.args[0])) return [chart, menu];
+    }
+  }
+  return null;
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium (this test never downloads a browser)",
+                    pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        yield launched
+        launched.close()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
+def test_page_opens_offline_with_every_chart_drawn(page, quick_report, browser, tmp_path):
+    executed = quick_report.page(page)
+    assert executed.error is None, executed.error
+    path = quick_report.html(page)
+    html = path.read_text(encoding="utf-8")
+    charts = html.count(CHART_OUTPUT)
+    assert not NETWORK_SCRIPT.search(html), "a <script> loads from the network"
+
+    tab = browser.new_page(viewport={"width": 1200, "height": 900})
+    asked, errors = [], []
+    tab.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+              else (asked.append(route.request.url), route.abort()))
+    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto(path.as_uri(), wait_until="load")
+    tab.wait_for_function(f"document.querySelectorAll('div.plot-container.plotly').length >= {charts}",
+                          timeout=30_000)
+    tab.screenshot(path=tmp_path / f"{page.stem}.png", full_page=True)
+
+    assert tab.locator("div.plot-container.plotly").count() == charts
+    assert asked == [], f"the page asked the network for {asked}"
+    if page.stem in WITH_MENUS:
+        _menu_changes_visible_traces(tab)
+    assert errors == [], errors
+    tab.close()
+
+
+def _menu_changes_visible_traces(tab) -> None:
+    """Open the first visibility dropdown and pick its second entry; the visible traces must change."""
+    found = tab.evaluate(FIND_VISIBILITY_MENU)
+    assert found is not None, "no chart on the page has a dropdown that changes which traces are visible"
+    chart, menu = found
+    figure = tab.locator(".js-plotly-plot").nth(chart)
+    before = figure.evaluate("gd => gd._fullData.map(t => t.visible)")
+    figure.locator(".updatemenu-header-group").nth(menu).click()
+    figure.locator(".updatemenu-dropdown-button").nth(1).click()
+    tab.wait_for_function("([chart, before]) => JSON.stringify(document.querySelectorAll('.js-plotly-plot')[chart]"
+                          "._fullData.map(t => t.visible)) !== before",
+                          arg=[chart, json.dumps(before, separators=(",", ":"))], timeout=5_000)
+    after = figure.evaluate("gd => gd._fullData.map(t => t.visible)")
+    assert after != before and any(after) and not all(after)
