@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
 
 import ipywidgets as widgets
@@ -75,11 +74,8 @@ class RunPanel(widgets.VBox):
         """
         self.button.disabled = True
         self.status.value = "running..."
-        if in_panel:
-            self.progress.clear_output()
         try:
-            with self.progress if in_panel else contextlib.nullcontext():
-                measured = study.run(self.plan(), label=self.label, observers=[self.live])
+            measured = self._compare(in_panel)
         except KeyboardInterrupt:
             self.status.value = "interrupted before any run started"
             raise
@@ -91,6 +87,18 @@ class RunPanel(widgets.VBox):
         session = measured.results[0].session if measured.results else "-"
         self.status.value = f"{len(measured.results)} run(s) stored in session {html.escape(session)}"
         return measured
+
+    def _compare(self, in_panel: bool) -> study.Measured:
+        if not in_panel:
+            return study.run(self.plan(), label=self.label, observers=[self.live])
+        self.progress.clear_output()
+        caught: BaseException | None = None
+        with self.progress:
+            try:
+                return study.run(self.plan(), label=self.label, observers=[self.live])
+            except BaseException as exc:  # an Output widget would print it and swallow it: carry it out
+                caught = exc
+        raise caught
 
     def _clicked(self, _button) -> None:
         """Run, then draw the batch's charts under the form; errors stay one line in the status."""
