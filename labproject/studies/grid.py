@@ -1,0 +1,59 @@
+"""Run strategies at several table sizes: one compare per size, since a compare seeds one table shape.
+
+Sizes run smallest first, so a slow or killed strategy shows early what the larger ones will cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from labproject import study
+from labproject.study import Measured
+
+
+def sizes_for(strategies: Iterable[str], sizes: Iterable[int], limits: Mapping[str, int]) -> dict[int, list[str]]:
+    """Return, per size, the strategies to run there: every one, up to its limit in ``limits`` if it has one."""
+    names = list(strategies)
+    plan = {size: [n for n in names if size <= limits.get(n, size)] for size in sorted(sizes)}
+    return {size: chosen for size, chosen in plan.items() if chosen}
+
+
+def run_grid(plan: Mapping[int, list[str]], *, label: str, **options) -> Measured:
+    """Run every (size, strategies) of ``plan`` into one session; ``options`` as ``study.specs`` takes."""
+    results, session = [], None
+    for size, names in sorted(plan.items()):
+        batch = study.run(study.specs(names, rows=size, **options), label=label, session=session)
+        session = batch.results[0].session
+        results += batch.results
+    return Measured(results)
+
+
+def run_until_killed(plan: Mapping[str, Iterable[int]], *, label: str, memory_cap_mb: int, **options) -> Measured:
+    """Run each strategy at its sizes in ``plan``, smallest first under the cap, dropping it after its first kill.
+
+    Memory that grows with the table is only killed sooner at a larger size, so the sizes above a
+    strategy's first kill are not run.
+    """
+    wanted = {name: set(sizes) for name, sizes in plan.items()}
+    killed: set[str] = set()
+    results, session = [], None
+    for size in sorted(set().union(*wanted.values())):
+        names = [name for name, sizes in wanted.items() if size in sizes and name not in killed]
+        if not names:
+            continue
+        batch = study.run(study.specs(names, rows=size, memory_cap_mb=memory_cap_mb, **options), label=label,
+                          session=session)
+        session = batch.results[0].session
+        results += batch.results
+        killed |= {r.strategy for r in batch.results if r.status == "killed"}
+    return Measured(results)
+
+
+def applicable(backend: str | None = None, *, experiments: bool = False) -> list[str]:
+    """Return the strategies that run on ``backend`` (default: this kernel's), experiments left out unless asked."""
+    from django.db import connection
+
+    from labproject import strategies
+
+    backend = backend or connection.vendor
+    return [s.name for s in strategies.all_strategies(experiments=experiments) if backend in s.backends]

@@ -1,0 +1,84 @@
+"""Run a management command written in a notebook, as ``manage.py`` would, and check its work in SQL.
+
+The notebook writes the command a reader should copy to a file; :func:`run_command_file` runs its
+``Command`` in a fresh interpreter (``python -m labproject.studies.recipe FILE``) against the lab
+table, after resetting the column as every measured run does, and returns its time, its memory
+(kernel high-water mark above the interpreter's baseline) and the SQL verification.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from labproject.errors import WorkerFailed
+
+
+def run_command_file(path: Path | str, **options) -> dict:
+    """Run ``path``'s ``Command`` with ``options`` in a fresh process; return what it did and what SQL found."""
+    command = [sys.executable, "-m", "labproject.studies.recipe", str(path), "--options", json.dumps(options)]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "labproject.settings")}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        last = next(iter(done.stderr.strip().splitlines()[-1:]), f"exit code {done.returncode}")
+        raise WorkerFailed(f"the command in {path} failed: {last}") from None
+
+
+def describe(outcome: dict) -> str:
+    """Say what the command did and whether SQL agrees, in one line."""
+    verdict = "every row right" if outcome["rows_wrong"] == 0 and outcome["rows_verified"] == outcome["rows"] else \
+        f"{outcome['rows_wrong']:,} rows wrong or missing"
+    return (f"the command updated {outcome['rows']:,} rows in {outcome['seconds']:.2f} s, peak "
+            f"{outcome['peak_above_baseline_mib']:.1f} MiB above its baseline; checked in SQL: {verdict} "
+            f"({outcome['rows_verified']:,} verified). It said: {outcome['said']}")
+
+
+def _load(path: Path):
+    spec = importlib.util.spec_from_file_location(f"lab_recipe_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run a command file's Command against the lab table and verify it.")
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--options", default="{}", help="the command's options as a JSON object")
+    args = parser.parse_args(argv)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from labproject.bench import memory
+    from labproject.bench.worker import prepare_table, verify
+
+    prepare_table(connection.vendor)
+    command = _load(args.path).Command()
+    baseline = memory.rss_bytes()
+    memory.reset_peak()
+    said = io.StringIO()
+    started = time.perf_counter()
+    call_command(command, stdout=said, **json.loads(args.options))
+    seconds = time.perf_counter() - started
+    peak = memory.peak_rss_bytes()
+    total, right, wrong = verify(connection.vendor)
+    print(json.dumps({"backend": connection.vendor, "rows": total, "rows_verified": right, "rows_wrong": wrong,
+                      "seconds": seconds, "peak_above_baseline_mib": (peak - baseline) / 2**20,
+                      "said": said.getvalue().strip()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

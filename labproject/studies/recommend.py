@@ -1,0 +1,127 @@
+"""Which strategy to use in which situation, picked from measured time and memory (``faster.against_floor``).
+
+Measurements decide the picks; what each family does when rows change during the walk is a
+property of its reads, tested in ``tests/integration/test_strategies.py`` and stated in ``WALK``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from labproject.studies.faster import FLOOR
+
+BATCHED_FLOOR = "sql_update_batched"
+PIPELINED = "pipelined"
+SERIAL = ("keyset", "cursor")  # Python-side, one process, reading without OFFSET
+# What a walk does when rows are inserted or deleted while it runs, by family.
+WALK = {
+    "keyset": "pk > last: rows inserted behind the walk are missed, none is visited twice",
+    "cursor": "one snapshot: rows inserted after the walk began are not seen, none twice",
+    "concurrent": "the reader walks by pk or one snapshot: none twice, later inserts behind it missed",
+    "floor": "pk ranges: rows inserted above the last range are not updated",
+    "article": "OFFSET pages shift when earlier rows change (rows skipped or seen twice); SQLite's iterator may "
+               "see a changed row once, twice or not at all",
+}
+WALK_SAFE = ("keyset", "cursor", "concurrent")
+COLUMNS = ["situation", "backend", "use", "measured", "why"]
+
+
+def _measured(row: pd.Series) -> str:
+    return (f"{row['x floor']:.1f}x {FLOOR}'s time per row, +{row['peak MiB']:.1f} MiB peak "
+            f"(at {int(row['rows']):,} rows)")
+
+
+def projected_peak(row: pd.Series, rows: int) -> float:
+    """Return the run's whole peak (baseline included) scaled linearly to ``rows``: an upper bound for flat memory."""
+    return row["baseline MiB"] + row["peak MiB"] * max(rows / row["rows"], 1)
+
+
+def for_backend(table: pd.DataFrame, *, cap_mb: int, gain: float = 0.2) -> list[dict]:
+    """Return the recommendation rows for one backend's part of ``faster.against_floor``."""
+    backend = table["backend"].iloc[0]
+    ok = table[table["x floor"].notna()].set_index("strategy")
+    if FLOOR not in ok.index:
+        return [{"situation": "any", "backend": backend, "use": "not measured",
+                 "measured": f"{FLOOR} has no verified run here", "why": "no floor to compare against"}]
+    rows = int(ok["rows"].max())
+    python = ok[ok["python_side"]].sort_values("x floor")
+    fits = python[python.apply(lambda r: projected_peak(r, rows) <= cap_mb, axis=1)]
+    serial = fits[fits["family"].isin(SERIAL)]
+    best = next(iter(serial.index), None) or next(iter(fits.index), None) or python.index[0]
+    out = [
+        {"situation": "the calculation can be written in SQL, and one statement may lock the table",
+         "use": FLOOR, "measured": _measured(ok.loc[FLOOR]),
+         "why": "no row leaves the database: the floor every other strategy is measured against"},
+    ]
+    if BATCHED_FLOOR in ok.index:
+        out.append({"situation": "the calculation can be written in SQL, and other writers must not wait",
+                    "use": BATCHED_FLOOR, "measured": _measured(ok.loc[BATCHED_FLOOR]),
+                    "why": "one short transaction per pk range keeps locks and WAL small"})
+    out.append({"situation": "the calculation needs Python", "use": best, "measured": _measured(ok.loc[best]),
+                "why": f"the fastest Python-side strategy with one process and one connection "
+                       f"({ok.loc[best, 'family']} family)"})
+    out.append(_pipelined(ok, best, gain))
+    safe = fits[fits["family"].isin(WALK_SAFE)]
+    if len(safe):
+        pick = safe.index[0]
+        paged = ok[ok["family"] == "article"].sort_values("x floor")
+        out.append({"situation": "rows are inserted or deleted while the walk runs", "use": pick,
+                    "measured": _measured(ok.loc[pick]),
+                    "why": WALK[ok.loc[pick, "family"]] + ("; the article's methods: " + WALK["article"]
+                                                           if len(paged) else "")})
+    over = python[~python.index.isin(fits.index)]
+    out.append({"situation": f"a memory limit of {cap_mb} MiB for the whole process", "use": best,
+                "measured": f"{projected_peak(ok.loc[best], rows):.0f} MiB with the baseline at {rows:,} rows",
+                "why": ("over the limit at this size (measured, or scaled linearly from a smaller table): "
+                        + ", ".join(f"{n} ~{projected_peak(r, rows):.0f} MiB" for n, r in over.iterrows()))
+                if len(over) else "every Python-side strategy measured stays under the limit at this size"})
+    return [{**row, "backend": backend} for row in out]
+
+
+def _pipelined(ok: pd.DataFrame, best: str, gain: float) -> dict:
+    """Recommend ``pipelined`` only when it saves at least ``gain`` of the best serial strategy's time."""
+    situation = "the calculation needs Python and the walk must be as fast as possible"
+    if PIPELINED not in ok.index:
+        return {"situation": situation, "use": best, "measured": _measured(ok.loc[best]),
+                "why": f"{PIPELINED} was not measured here"}
+    saved = 1 - ok.loc[PIPELINED, "x floor"] / ok.loc[best, "x floor"]
+    if saved >= gain:
+        return {"situation": situation, "use": PIPELINED, "measured": _measured(ok.loc[PIPELINED]),
+                "why": f"saves {saved:.0%} of {best}'s time, worth a second connection (and on SQLite a reader "
+                       f"process and WAL mode)"}
+    how = f"saves only {saved:.0%} of its time" if saved >= 0 else f"takes {-saved:.0%} longer than it"
+    return {"situation": situation, "use": best, "measured": _measured(ok.loc[best]),
+            "why": f"{PIPELINED} {how} (it would need to save {gain:.0%}): not worth a second connection and a "
+                   f"reader"}
+
+
+def recommend(table: pd.DataFrame, *, cap_mb: int, gain: float = 0.2) -> pd.DataFrame:
+    """Return the recommendation table for every backend measured in ``table``."""
+    rows = [row for _backend, mine in table.groupby("backend", sort=False)
+            for row in for_backend(mine, cap_mb=cap_mb, gain=gain)]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def listing_line(outcome: dict, table: pd.DataFrame, *, like: str = "keyset_executemany") -> str:
+    """Place the command's own run against the floor and the strategy it is written after, per row."""
+    mine = table[table["backend"] == outcome["backend"]].set_index("strategy")
+    if FLOOR not in mine.index or pd.isna(mine.loc[FLOOR, "x floor"]):
+        return f"no {FLOOR} run on {outcome['backend']} to compare the command with"
+    ratio = outcome["seconds"] / outcome["rows"] / (mine.loc[FLOOR, "s per 100k rows"] / 100_000)
+    twin = f"; {like}, its tuned twin: {mine.loc[like, 'x floor']:.1f}x" if like in mine.index else ""
+    return f"on {outcome['backend']} the command takes {ratio:.1f}x {FLOOR}'s time per row{twin}"
+
+
+def headline(advice: pd.DataFrame) -> str:
+    """Return one line: per backend, what to use when the calculation needs Python, and the SQL floor's case."""
+    parts = []
+    for backend, mine in advice.groupby("backend", sort=False):
+        picks = mine.set_index("situation")
+        python = picks.loc["the calculation needs Python"] if "the calculation needs Python" in picks.index else None
+        fastest = mine[mine["situation"].str.endswith("as fast as possible")]
+        if python is None:
+            parts.append(f"{backend}: {mine['measured'].iloc[0]}")
+            continue
+        parts.append(f"{backend}: {python['use']} for a Python calculation ({python['measured']})"
+                     + (f", {fastest['use'].iloc[0]} when speed matters most" if len(fastest) else ""))
+    return "; ".join(parts) + f"; {FLOOR} when the calculation can be written in SQL"
