@@ -33,7 +33,8 @@ def server_binaries() -> Path:
 
 def throwaway_server() -> LabServer:
     """Return a started cluster in a new temporary folder (the caller stops it and removes ``root``)."""
-    server = LabServer(Path(tempfile.mkdtemp(prefix="lab-pg-test-")), server_binaries())
+    bindir = server_binaries()
+    server = LabServer(Path(tempfile.mkdtemp(prefix="lab-pg-test-")), bindir)
     try:
         server.start()
     except BaseException:
