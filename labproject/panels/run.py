@@ -41,11 +41,13 @@ class RunPanel(widgets.VBox):
         self.repeats = widgets.BoundedIntText(value=repeats, min=1, max=20, description="repeats", style=WIDE)
         self.cap = widgets.BoundedIntText(value=memory_cap_mb or 0, min=0, max=1 << 20, style=WIDE,
                                           description="memory cap MiB", tooltip="0: no cap")
-        self.debug = widgets.Checkbox(value=debug, description="DEBUG (Django keeps every query's SQL)")
+        self.debug = widgets.Checkbox(value=debug, description="DEBUG (Django keeps every query's SQL)", indent=False,
+                                      layout={"width": "auto"})
         self.strategies = widgets.SelectMultiple(options=names, value=tuple(strategies or study.article_strategies()),
-                                                 rows=min(12, len(names)), description="strategies", style=WIDE)
+                                                 rows=min(12, len(names)), description="strategies", style=WIDE,
+                                                 layout={"width": "24rem"})
         self.probes = widgets.SelectMultiple(options=[p for p in PROBES if p != "rss"], value=tuple(probes), rows=3,
-                                             description="probes (+ rss)", style=WIDE)
+                                             description="probes (+ rss)", style=WIDE, layout={"width": "24rem"})
         self.button = widgets.Button(description="Run", button_style="primary", icon="play")
         self.status = widgets.HTML(f"database: {html.escape(connection.vendor)}; interrupt the kernel to stop a run")
         self.progress = widgets.Output()
@@ -75,7 +77,7 @@ class RunPanel(widgets.VBox):
         self.button.disabled = True
         self.status.value = "running..."
         try:
-            measured = self._compare(in_panel)
+            measured = self._measure(in_panel)
         except KeyboardInterrupt:
             self.status.value = "interrupted before any run started"
             raise
@@ -88,7 +90,7 @@ class RunPanel(widgets.VBox):
         self.status.value = f"{len(measured.results)} run(s) stored in session {html.escape(session)}"
         return measured
 
-    def _compare(self, in_panel: bool) -> study.Measured:
+    def _measure(self, in_panel: bool) -> study.Measured:
         if not in_panel:
             return study.run(self.plan(), label=self.label, observers=[self.live])
         self.progress.clear_output()
