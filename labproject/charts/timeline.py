@@ -55,6 +55,8 @@ def memory_timeline(samples: pd.DataFrame, runs: pd.DataFrame, *, x: str = "seco
             keys.append(strategy)
             repeats.append(run_repeat)
             other_x.append(line)
+    if len(set(repeats)) > 1:
+        title += " · repeats: " + ", ".join(f"{r + 1} {dash(r)}" for r in sorted(set(repeats)))
     titled(fig, title, runs)
     fig.update_xaxes(title_text=X_AXES[x], rangemode="tozero")
     fig.update_yaxes(title_text=Y_TITLE if y == "rss_above_baseline_mib" else "RSS (MiB)")
