@@ -34,21 +34,17 @@ def specs(strategies: Iterable[str], *, rows: int, repeats: int = 1, probes: Seq
                     **options) for name in strategies]
 
 
-def run(plan: Sequence[RunSpec], *, label: str = "", session: str | None = None, store=None,
-        observers: Sequence = (), progress: bool = True) -> Measured:
-    """Run ``plan`` (each repeat in a fresh worker), storing every result as it lands; return the batch.
+def run(plan: Sequence[RunSpec], *, label: str = "", observers: Sequence = ()) -> Measured:
+    """Run ``plan`` (each repeat in a fresh worker) into a new session of the store; return the batch.
 
-    A kernel interrupt kills the running worker and raises ``labproject.errors.Interrupted``;
-    finished runs stay in the store.
+    A progress bar shows every row of every run. A kernel interrupt kills the running worker and
+    raises ``labproject.errors.Interrupted``; finished runs stay in the store.
     """
     from labproject.bench.observers import ProgressBar
     from labproject.bench.runner import compare
-    from labproject.bench.store import ResultStore
 
-    store = store or ResultStore()
-    session = session or store.new_session(label)
-    watching = [ProgressBar(disable=not progress), *observers]
-    return Measured(compare(plan, store=store, session=session, observers=watching, seed_progress=False))
+    watching = [ProgressBar(disable=False), *observers]
+    return Measured(compare(plan, label=label, observers=watching, seed_progress=False))
 
 
 @dataclass(frozen=True)
