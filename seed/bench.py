@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GOAL_ROWS_PER_SECOND = 150_000
+# The issues' goals: executemany into SQLite, COPY into PostgreSQL (a server round trip away).
+GOALS = {"sqlite": 150_000, "postgres": 100_000}
 
 
 def time_seed(rows: int, payload_bytes: int, env: dict) -> float:
@@ -48,10 +49,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"repeat {repeat + 1}: {args.rows:,} rows x {args.payload_bytes} B in {seconds:.2f} s "
                   f"= {rates[-1]:,.0f} rows/s (start-up included)")
     median = statistics.median(rates)
+    goal = GOALS["postgres" if args.database_url.startswith("postgres") else "sqlite"]
     spread = f"{min(rates):,.0f}-{max(rates):,.0f}"
     print(f"seeding: median {median:,.0f} rows/s (range {spread}) on {os.cpu_count()} cores; "
-          f"goal >= {GOAL_ROWS_PER_SECOND:,}: {'met' if median >= GOAL_ROWS_PER_SECOND else 'NOT met'}")
-    return 0 if median >= GOAL_ROWS_PER_SECOND else 1
+          f"goal >= {goal:,}: {'met' if median >= goal else 'NOT met'}")
+    return 0 if median >= goal else 1
 
 
 if __name__ == "__main__":
