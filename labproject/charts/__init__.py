@@ -5,6 +5,7 @@ precomputed traces (they work in an exported page with no kernel); False leaves 
 the caller, as the ipywidgets panels do.
 """
 
+from labproject.charts.distribution import histogram
 from labproject.charts.objects import allocation_sites, retained_types
 from labproject.charts.overview import standard_charts
 from labproject.charts.queries import query_count_and_time
@@ -13,6 +14,6 @@ from labproject.charts.timeline import X_AXES, memory_timeline, run_trace
 from labproject.charts.traced import tracemalloc_beside_rss
 
 __all__ = [
-    "PEAK_METRICS", "X_AXES", "allocation_sites", "memory_timeline", "peak_and_time", "query_count_and_time",
-    "retained_types", "run_trace", "standard_charts", "tracemalloc_beside_rss",
+    "PEAK_METRICS", "X_AXES", "allocation_sites", "histogram", "memory_timeline", "peak_and_time",
+    "query_count_and_time", "retained_types", "run_trace", "standard_charts", "tracemalloc_beside_rss",
 ]

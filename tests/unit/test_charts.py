@@ -151,3 +151,11 @@ def test_standard_charts_follow_the_probes_the_runs_carried():
     tables = (tidy.runs_table(plain), tidy.samples_table(plain), tidy.tracemalloc_table(plain),
               tidy.sites_table(plain), tidy.retained_types_table(plain))
     assert len(charts.standard_charts(*tables)) == 2
+
+
+def test_histogram_states_rows_backend_and_median():
+    fig = charts.histogram([290, 300, 310], what="payload (bytes of JSON)", backend="sqlite", title="Payloads")
+    assert list(fig.data[0].x) == [290, 300, 310]
+    assert fig.layout.title.text == "Payloads<br><sup>3 rows · sqlite · median 300</sup>"
+    assert fig.layout.xaxis.title.text == "payload (bytes of JSON)"
+    assert fig.layout.yaxis.title.text == "rows (count)"
