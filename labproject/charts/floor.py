@@ -9,6 +9,8 @@ from labproject.charts.context import palette, titled
 from labproject.charts.controls import attach, choice_masks, visibility_menu
 
 MEMORY_FLOOR_MIB = 0.25  # as on the scaling charts: RSS resolves no less, and the axis is logarithmic
+# Labels of neighbouring points (by time) take turns around their marker, so close points stay readable.
+LABEL_POSITIONS = ["top center", "bottom center", "middle right", "middle left"]
 
 
 def time_and_memory_map(table: pd.DataFrame, runs: pd.DataFrame, *,
@@ -19,9 +21,11 @@ def time_and_memory_map(table: pd.DataFrame, runs: pd.DataFrame, *,
     One colour per family; the bars span the fastest and slowest repeat. Lower left is better. With
     ``controls`` a dropdown shows one backend at a time (points of different backends are not comparable).
     """
-    drawn = table[table["x floor"].notna()]
+    drawn = table[table["x floor"].notna()].sort_values(["backend", "x floor"])
+    drawn = drawn.assign(label_at=[LABEL_POSITIONS[i % len(LABEL_POSITIONS)]
+                                   for i in drawn.groupby("backend").cumcount()])
     colors = palette(list(dict.fromkeys(drawn["family"])))
-    backends = list(dict.fromkeys(drawn["backend"]))
+    backends = list(dict.fromkeys(table.loc[table["x floor"].notna(), "backend"]))
     fig = go.Figure()
     keys = []
     for backend in backends:
@@ -32,7 +36,7 @@ def time_and_memory_map(table: pd.DataFrame, runs: pd.DataFrame, *,
             fig.add_trace(go.Scatter(
                 x=points["x floor"], y=points["peak MiB"].clip(lower=MEMORY_FLOOR_MIB), mode="markers+text",
                 name=f"{family} ({backend})" if len(backends) > 1 else family, text=points["strategy"],
-                textposition="top center", visible=not controls or backend == backends[0],
+                textposition=points["label_at"].tolist(), visible=not controls or backend == backends[0],
                 marker={"color": colors[family], "size": 11, "line": {"width": 1, "color": "#222"}},
                 error_x={"type": "data", "symmetric": False, "array": slower, "arrayminus": faster, "thickness": 1},
                 customdata=points[["rows", "seconds"]],

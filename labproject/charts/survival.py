@@ -7,12 +7,12 @@ import plotly.graph_objects as go
 
 from labproject.charts.context import strategy_order, titled
 
-# Cell states and their colours: survived (green), killed (vermillion), failed otherwise (grey), not run (white).
-STATES = {"survived": (0, "#009E73"), "killed": (1, "#D55E00"), "failed": (2, "#999999"), "not run": (3, "#ffffff")}
+# Cell states and their colours: survived (green), killed (vermillion), failed otherwise (grey), not run (pale).
+STATES = {"survived": (0, "#009E73"), "killed": (1, "#D55E00"), "failed": (2, "#999999"), "not run": (3, "#eeeeee")}
 
 
 def survival_grid(runs: pd.DataFrame, *, cap_mb: int, title: str | None = None) -> go.Figure:
-    """Draw one row per strategy and one column per size: green survived, red killed by the cap, white not run.
+    """Draw one row per strategy and one column per size: green survived, red killed by the cap, pale not run.
 
     A cell's text gives the peak above baseline of a survivor or the rows done when the cap killed it;
     with repeats, a cell is killed when any repeat was.
@@ -30,7 +30,7 @@ def survival_grid(runs: pd.DataFrame, *, cap_mb: int, title: str | None = None) 
         z.append(row_z)
         text.append(row_text)
     fig = go.Figure(go.Heatmap(
-        z=z, x=[f"{s:,}" for s in sizes], y=names, text=text, texttemplate="%{text}", zmin=0,
+        z=z, x=[f"{s:,}" for s in sizes], y=names, text=text, texttemplate="%{text}", textfont={"size": 12}, zmin=0,
         zmax=len(STATES) - 1, colorscale=_bands([color for _code, color in STATES.values()]), showscale=False,
         xgap=3, ygap=3,
         hovertemplate="%{y}<br>%{x} rows<br>%{text}<extra></extra>",
@@ -44,10 +44,11 @@ def survival_grid(runs: pd.DataFrame, *, cap_mb: int, title: str | None = None) 
 
 def _cell(cell: pd.DataFrame) -> tuple[str, str]:
     if cell.empty:
-        return "not run", ""
+        return "not run", "not run"
     killed = cell[cell["status"] == "killed"]
     if len(killed):
-        return "killed", f"killed after {int(killed['rows_done'].min()):,} rows"
+        done = int(killed["rows_done"].min())
+        return "killed", f"killed after {done:,} rows" if done else "killed before row 1"
     ok = cell[cell["status"] == "ok"]
     if len(ok) == len(cell):
         return "survived", f"+{ok['peak_above_baseline_mib'].median():.0f} MiB"

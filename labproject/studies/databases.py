@@ -81,11 +81,28 @@ def postgresql(mode: str = "auto") -> Target:
 
 
 def release(target: Target) -> str:
-    """Stop the server :func:`postgresql` started (one already running is left alone); say what happened."""
+    """Stop the server :func:`postgresql` started, unless someone else connected meanwhile; say what happened.
+
+    A server that was already running is left alone, and so is one this process started if other
+    clients now use it (the lab's server is shared by whoever runs ``make pg``).
+    """
     if target.started_server is None:
         return "no server was started here"
+    others = _other_clients(target.url)
+    if others:
+        return f"left the lab's PostgreSQL server running: {others} other connection(s) use it now"
     target.started_server.stop()
     return "stopped the lab's PostgreSQL server this notebook started"
+
+
+def _other_clients(url: str) -> int:
+    """Return how many client connections other than this one the server at ``url`` has."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                           "AND pid <> pg_backend_pid()").fetchone()
+    return int(row[0])
 
 
 def run_each(target: Target, parts: Sequence[tuple[Sequence[str], dict]], **common) -> tuple[Measured | None, str]:

@@ -7,6 +7,8 @@ each was measured.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from labproject.bench.summary import summarize
@@ -63,17 +65,18 @@ def floor_lines(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def measure(targets: list[Target], *, slow: list[str], rows: int, slow_rows: int, repeats: int, slow_repeats: int,
-            **common) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Run every strategy that applies on each target (``slow`` ones at ``slow_rows``); return runs and gaps.
+def measure(targets: list[Target], *, slow: list[str], rows: Mapping[str, int], slow_rows: Mapping[str, int],
+            repeats: int, slow_repeats: int, **common) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Run every strategy that applies on each target, ``slow`` ones at the smaller size; return runs and gaps.
 
-    Returns the runs table of all targets and, per backend that could not be measured, the reason.
+    ``rows`` and ``slow_rows`` give the sizes per backend. Returns the runs table of all targets and,
+    per backend that could not be measured, the reason.
     """
     measured, missing = [], {}
     for target in targets:
         names = grid.applicable(target.backend)
-        parts = [([n for n in names if n in slow], {"rows": slow_rows, "repeats": slow_repeats}),
-                 ([n for n in names if n not in slow], {"rows": rows, "repeats": repeats})]
+        parts = [([n for n in names if n in slow], {"rows": slow_rows[target.backend], "repeats": slow_repeats}),
+                 ([n for n in names if n not in slow], {"rows": rows[target.backend], "repeats": repeats})]
         got, why = databases.run_each(target, [(names, options) for names, options in parts if names], **common)
         if got is None:
             missing[target.backend] = why

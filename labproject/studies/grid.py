@@ -19,12 +19,10 @@ def sizes_for(strategies: Iterable[str], sizes: Iterable[int], limits: Mapping[s
 
 
 def run_grid(plan: Mapping[int, list[str]], *, label: str, **options) -> Measured:
-    """Run every (size, strategies) of ``plan`` into one session; ``options`` as ``study.specs`` takes."""
-    results, session = [], None
+    """Run every (size, strategies) of ``plan``, one session per size; ``options`` as ``study.specs`` takes."""
+    results = []
     for size, names in sorted(plan.items()):
-        batch = study.run(study.specs(names, rows=size, **options), label=label, session=session)
-        session = batch.results[0].session
-        results += batch.results
+        results += study.run(study.specs(names, rows=size, **options), label=label).results
     return Measured(results)
 
 
@@ -36,14 +34,12 @@ def run_until_killed(plan: Mapping[str, Iterable[int]], *, label: str, memory_ca
     """
     wanted = {name: set(sizes) for name, sizes in plan.items()}
     killed: set[str] = set()
-    results, session = [], None
+    results = []
     for size in sorted(set().union(*wanted.values())):
         names = [name for name, sizes in wanted.items() if size in sizes and name not in killed]
         if not names:
             continue
-        batch = study.run(study.specs(names, rows=size, memory_cap_mb=memory_cap_mb, **options), label=label,
-                          session=session)
-        session = batch.results[0].session
+        batch = study.run(study.specs(names, rows=size, memory_cap_mb=memory_cap_mb, **options), label=label)
         results += batch.results
         killed |= {r.strategy for r in batch.results if r.status == "killed"}
     return Measured(results)

@@ -235,3 +235,9 @@ def test_a_memory_cap_excludes_what_would_pass_it_at_the_full_size():
     assert "queryset_loop ~1245 MiB" in capped["why"]
     tight = advice(SITUATIONS, cap_mb=46)
     assert tight.loc["the calculation needs Python", "use"] == "keyset_executemany", "2 MiB more than 46 allows"
+
+
+def test_offset_steps_over_every_earlier_page():
+    assert scaling.offset_rows_skipped(3000, 1000) == 0 + 1000 + 2000
+    assert scaling.offset_rows_skipped(2500, 1000) == 0 + 1000 + 2000
+    assert scaling.offset_rows_skipped(100_000, 1000) == 1000 * 100 * 99 // 2
