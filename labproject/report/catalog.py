@@ -35,7 +35,7 @@ PAGES: list[Page] = [
          "hypothesis, with verdicts",
          quick={"rows": 3000, "debug_rows": 3000, "batch_sizes": [10, 100, 1000], "views_rows": 2000, "repeats": 1,
                 "postgres": "off"},
-         full={"rows": 30_000, "debug_rows": 45_000, "batch_sizes": [100, 1000, 10_000], "views_rows": 10_000,
+         full={"rows": 20_000, "debug_rows": 45_000, "batch_sizes": [100, 1000, 10_000], "views_rows": 8000,
                "repeats": 2}),
     Page("03_scaling", "Scaling: memory and time against rows on log-log axes, and who a memory cap kills",
          quick={"sizes": [1000, 2000, 4000], "repeats": 1, "fit_from": 1000, "memory_cap_mb": 128,

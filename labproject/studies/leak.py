@@ -165,7 +165,7 @@ def allocator(measured: Measured) -> Finding:
     Each variant runs twice: with RSS only, whose end and trimmed RSS are what the variant keeps
     (tracemalloc's own tables would inflate both), and with pympler and tracemalloc. tracemalloc's
     live memory at the end, counted from the strategy's start, says how much of it is live Python
-    objects; pympler's census is shown but not used, as it also counts its own census of the start.
+    objects (pympler's census, shown beside it, walks only what the collector reaches and sizes it roughly).
     """
     views = memory_views(measured)
     plain = views[views["probes"] == "rss"].groupby("strategy", sort=False).median(numeric_only=True)

@@ -228,11 +228,13 @@ def test_pipelined_is_recommended_when_it_saves_enough():
     assert picks.loc["the calculation needs Python and the walk must be as fast as possible", "use"] == "pipelined"
 
 
-def test_a_memory_cap_excludes_what_would_pass_it_at_the_full_size():
-    picks = advice(SITUATIONS, cap_mb=256)
+def test_a_memory_cap_is_judged_on_the_runs_at_the_full_size_only():
+    picks = advice({**SITUATIONS, "keyset_bulk_update": (500_000, 1.5, 250.0)}, cap_mb=256)
+    assert picks.loc["the calculation needs Python", "use"] == "keyset_update_from_values", "295 MiB > 256"
     capped = picks.loc["a memory limit of 256 MiB for the whole process"]
-    assert capped["use"] == "keyset_update_from_values"
-    assert "queryset_loop ~1245 MiB" in capped["why"]
+    assert capped["measured"] == "47 MiB with the baseline at 500,000 rows"
+    assert "over the limit at this size: keyset_bulk_update 295 MiB" in capped["why"]
+    assert "measured only at 50,000 rows, so not judged here" in capped["why"] and "queryset_loop" in capped["why"]
     tight = advice(SITUATIONS, cap_mb=46)
     assert tight.loc["the calculation needs Python", "use"] == "keyset_executemany", "2 MiB more than 46 allows"
 
