@@ -158,7 +158,10 @@ def near_floor(args) -> int:
     share = (pipelined["pss_read_seconds"] / pipelined["wall_seconds"]).median()
     off = _medians(_run(["pipelined"], rows, args.repeats or 3, "bench-pss-off", pss_interval=None))
     cost = table.loc["pipelined", "wall_s"] / off.loc["pipelined", "wall_s"] - 1
-    print(f"reading PSS every 50 ms: the runner spends {share:.1%} of the run reading smaps_rollup; pipelined "
+    from labproject.bench.runner import PSS_INTERVAL
+
+    print(f"reading PSS every {PSS_INTERVAL * 1000:.0f} ms: the runner spends {share:.1%} of the run reading "
+          f"smaps_rollup; pipelined "
           f"takes {cost:+.1%} wall time against a run without PSS sampling (goal < 5%): {_verdict(cost < 0.05)}")
     sizes = [50_000] + ([args.huge_rows] if args.huge_rows and backend == "sqlite" else [])
     peaks = {rows: tree}

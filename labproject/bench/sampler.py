@@ -45,7 +45,7 @@ class TreeSampler:
     """Reads the worker's and its descendants' memory; keeps its own cost so it can be reported."""
 
     pid: int
-    pss_interval: float | None = 0.05  # None: never read PSS (to measure what reading it costs)
+    pss_interval: float | None = 0.1  # None: never read PSS (to measure what reading it costs)
     descendants: list[int] = field(default_factory=list)
     processes_seen: set[int] = field(default_factory=set)
     pss_seconds: float = 0.0
