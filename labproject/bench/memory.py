@@ -15,6 +15,15 @@ def rss_bytes(pid: int | str = "self") -> int:
         return int(handle.read().split()[1]) * _PAGE
 
 
+def pss_bytes(pid: int | str = "self") -> int:
+    """Return a process's proportional set size from ``/proc/<pid>/smaps_rollup``."""
+    with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+        for line in handle:
+            if line.startswith(b"Pss:"):
+                return int(line.split()[1]) * 1024
+    raise OSError(f"no Pss line for pid {pid}")
+
+
 def reset_peak() -> bool:
     """Reset this process's RSS high-water mark to its current RSS; False where the kernel cannot."""
     try:

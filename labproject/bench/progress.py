@@ -12,8 +12,9 @@ from pathlib import Path
 
 SETUP, RUNNING, FINISHING = 0, 1, 2
 _SIZE = 64
-# int64 slots: 0 phase, 1 rows done, 2 strategy start (CLOCK_MONOTONIC, nanoseconds), 3 baseline RSS bytes
-_PHASE, _ROWS, _START_NS, _BASELINE = range(4)
+# int64 slots: 0 phase, 1 rows done, 2 strategy start (CLOCK_MONOTONIC, nanoseconds), 3 baseline RSS bytes,
+# 4 baseline PSS bytes (the worker alone: it has no helpers yet when the strategy starts)
+_PHASE, _ROWS, _START_NS, _BASELINE, _BASELINE_PSS = range(5)
 
 
 class ProgressBoard:
@@ -54,10 +55,15 @@ class ProgressBoard:
     def baseline_rss(self) -> int:
         return self._slots[_BASELINE]
 
-    def mark_running(self, started_ns: int, baseline_rss: int) -> None:
-        """Record the strategy's start and baseline, then flip the phase (the runner reads phase first)."""
+    @property
+    def baseline_pss(self) -> int:
+        return self._slots[_BASELINE_PSS]
+
+    def mark_running(self, started_ns: int, baseline_rss: int, baseline_pss: int) -> None:
+        """Record the strategy's start and baselines, then flip the phase (the runner reads phase first)."""
         self._slots[_START_NS] = started_ns
         self._slots[_BASELINE] = baseline_rss
+        self._slots[_BASELINE_PSS] = baseline_pss
         self._slots[_PHASE] = RUNNING
 
     def close(self) -> None:

@@ -152,14 +152,13 @@ def _watch(proc, board: ProgressBoard, spec: RunSpec, observers, timeout: float 
     cap = spec.memory_cap_bytes
     timeline, tree_timeline = Timeline(), Timeline()
     watch = {"killed_rss": None, "killed_in_setup": False, "timed_out": False, "sampler": sampler,
-             "timeline": timeline, "tree_timeline": tree_timeline, "baseline_pss": None}
+             "timeline": timeline, "tree_timeline": tree_timeline}
     deadline = None if timeout is None else time.monotonic() + timeout
     while proc.poll() is None:
         now = time.monotonic()
         phase = board.phase
         try:
-            # The tree's baseline PSS is read the moment the strategy starts, not at the next due sample.
-            sample = sampler.take(now, force_pss=phase == RUNNING and watch["baseline_pss"] is None)
+            sample = sampler.take(now)
         except ProcessLookupError:
             break
         if phase == RUNNING:
@@ -167,8 +166,6 @@ def _watch(proc, board: ProgressBoard, spec: RunSpec, observers, timeout: float 
             rows = board.rows_done
             timeline.add([seconds, sample.worker_rss, rows])
             if sample.tree_pss is not None:
-                if watch["baseline_pss"] is None:
-                    watch["baseline_pss"] = sample.tree_pss
                 tree_timeline.add([seconds, sample.tree_pss, sample.processes])
             for observer in observers:
                 observer.sampled(seconds, sample.worker_rss, rows)
@@ -183,6 +180,7 @@ def _watch(proc, board: ProgressBoard, spec: RunSpec, observers, timeout: float 
         time.sleep(SAMPLE_INTERVAL)
     proc.wait()
     watch["baseline_rss"] = board.baseline_rss or None
+    watch["baseline_pss"] = board.baseline_pss or None
     watch["rows_done"] = board.rows_done
     return watch
 

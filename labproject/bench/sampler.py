@@ -16,18 +16,9 @@ from dataclasses import dataclass, field
 
 import psutil
 
-from labproject.bench.memory import rss_bytes
+from labproject.bench.memory import pss_bytes, rss_bytes
 
 MAX_SAMPLES = 20_000
-
-
-def pss_bytes(pid: int) -> int:
-    """Return a process's proportional set size from ``/proc/<pid>/smaps_rollup``."""
-    with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
-        for line in handle:
-            if line.startswith(b"Pss:"):
-                return int(line.split()[1]) * 1024
-    raise OSError(f"no Pss line for pid {pid}")
 
 
 @dataclass
@@ -52,13 +43,13 @@ class TreeSampler:
     pss_reads: int = 0
     _next_pss: float = 0.0
 
-    def take(self, now: float, *, force_pss: bool = False) -> Sample:
-        """Sample now (PSS too when due or forced); raises ProcessLookupError once the worker is gone."""
+    def take(self, now: float) -> Sample:
+        """Sample now (PSS too when due); raises ProcessLookupError once the worker is gone."""
         try:
             worker = rss_bytes(self.pid)
         except (FileNotFoundError, ProcessLookupError):
             raise ProcessLookupError(self.pid) from None
-        take_pss = self.pss_interval is not None and (force_pss or now >= self._next_pss)
+        take_pss = self.pss_interval is not None and now >= self._next_pss
         if take_pss or now >= self._next_pss:
             self._next_pss = now + (self.pss_interval or 0.05)
             self._refresh_descendants()

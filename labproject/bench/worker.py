@@ -83,7 +83,7 @@ def run(spec_data: dict, repeat: int, board: ProgressBoard) -> dict:
     gc.collect()
     part["baseline_rss_bytes"] = baseline = memory.rss_bytes()
     kernel_peak = memory.reset_peak()
-    board.mark_running(time.monotonic_ns(), baseline)
+    board.mark_running(time.monotonic_ns(), baseline, memory.pss_bytes())
     started = time.perf_counter()
     try:
         chosen.run(ctx)
