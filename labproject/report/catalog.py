@@ -47,7 +47,7 @@ PAGES: list[Page] = [
          quick={"rows": {"sqlite": 4000, "postgresql": 4000}, "slow_rows": {"sqlite": 2000, "postgresql": 1000},
                 "repeats": 1, "postgres": "off"},
          full={"rows": {"sqlite": 500_000, "postgresql": 200_000},
-               "slow_rows": {"sqlite": 30_000, "postgresql": 10_000}, "repeats": 2, "slow_repeats": 1}),
+               "slow_rows": {"sqlite": 30_000, "postgresql": 5000}, "repeats": 2, "slow_repeats": 1}),
     Page("05_playground", "Playground: choose, run and watch memory live (static charts in the report)",
          quick={"rows": 3000, "repeats": 2}, full={"rows": 50_000, "repeats": 3}),
 ]

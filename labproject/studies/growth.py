@@ -13,11 +13,12 @@ import pandas as pd
 
 PER_ROWS = 100_000
 LEVEL_SHARE = 0.25  # a climb has levelled off when its late slope is at most this share of its early one
+MIN_STEPS = 3  # a run that reported rows fewer times than this (a few huge batches) has no slope to fit
 
 
 def slope_per_100k(rows: pd.Series, mib: pd.Series) -> float:
-    """Return the least-squares slope of ``mib`` against ``rows``, in MiB per 100k rows (NaN with < 2 rows)."""
-    if rows.nunique() < 2:
+    """Return the least-squares slope of ``mib`` against ``rows``, in MiB per 100k rows (NaN with too few rows)."""
+    if rows.nunique() < MIN_STEPS:
         return float("nan")
     slope, _intercept = np.polyfit(rows.to_numpy(float), mib.to_numpy(float), 1)
     return float(slope * PER_ROWS)

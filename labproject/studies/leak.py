@@ -45,6 +45,11 @@ def per_100k(mib: float, rows: int) -> float:
     return mib / rows * PER_ROWS
 
 
+def signed(value: float) -> str:
+    """Format a growth rate, or say there was none to fit (a walk of a few huge batches)."""
+    return "n/a" if pd.isna(value) else f"{value:+.1f}"
+
+
 def climbs(control: Measured) -> Finding:
     """Judge whether method 3 itself, DEBUG off, grows with the table (its timeline's slope)."""
     peak = Peak.of(control)
@@ -115,7 +120,7 @@ def batch_size(measured: Measured) -> Finding:
         "The chunk/batch size makes method 3 climb",
         f"{METHOD_3} at batch {listed}, {rows:,} rows, DEBUG off",
         f"peak {' / '.join(f'{p.mib:.1f}' for p in peaks.values())} MiB; growth "
-        f"{' / '.join(f'{growth[b]:+.1f}' for b in peaks)} MiB per 100k rows"
+        f"{' / '.join(signed(growth[b]) for b in peaks)} MiB per 100k rows"
         + ("" if climbing else "; the batch sets the level, the table does not raise it" if spread > needed else ""),
         verdict,
     )
