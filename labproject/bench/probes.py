@@ -25,6 +25,7 @@ class TracemallocProbe:
     def __init__(self, interval: float = 0.01) -> None:
         self.interval = interval
         self.timeline: list[list[float]] = []
+        self.origin: float | None = None  # the strategy's start (time.monotonic), set by the worker
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -34,7 +35,6 @@ class TracemallocProbe:
         tracemalloc.start(1)
         self._before = tracemalloc.take_snapshot()
         tracemalloc.reset_peak()
-        self._t0 = time.monotonic()
         self._thread = threading.Thread(target=self._sample, name="tracemalloc-sampler", daemon=True)
         self._thread.start()
 
@@ -43,7 +43,9 @@ class TracemallocProbe:
 
         while not self._stop.wait(self.interval):
             current, peak = tracemalloc.get_traced_memory()
-            self.timeline.append([round(time.monotonic() - self._t0, 4), current, peak])
+            origin = self.origin
+            if origin is not None:  # samples count from the strategy's start, as the RSS timeline does
+                self.timeline.append([round(time.monotonic() - origin, 4), current, peak])
 
     def stop(self) -> dict[str, Any]:
         import tracemalloc

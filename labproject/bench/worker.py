@@ -83,7 +83,11 @@ def run(spec_data: dict, repeat: int, board: ProgressBoard) -> dict:
     gc.collect()
     part["baseline_rss_bytes"] = baseline = memory.rss_bytes()
     kernel_peak = memory.reset_peak()
-    board.mark_running(time.monotonic_ns(), baseline, memory.pss_bytes())
+    origin = time.monotonic_ns()
+    for probe in probes:
+        if hasattr(probe, "origin"):  # a probe with a timeline counts from the strategy's start
+            probe.origin = origin / 1e9
+    board.mark_running(origin, baseline, memory.pss_bytes())
     started = time.perf_counter()
     try:
         chosen.run(ctx)
