@@ -18,12 +18,31 @@ def name_list(text: str) -> list[str]:
     return [part.strip() for part in str(text).split(",") if part.strip()]
 
 
-def add_run_arguments(parser) -> None:
-    """Add the options every measuring command shares (sizes, batch, probes, cap, DEBUG, output)."""
-    parser.add_argument("--rows", help="table size (default 50000, the article's)")
+def add_table_arguments(parser, rows_help: str) -> None:
+    """Add the options that say which table to seed or measure on: size or preset, payload bytes, seed."""
+    parser.add_argument("--rows", help=rows_help)
     parser.add_argument("--preset", help="tiny (1k), article (50k), large (500k) or huge (5M)")
     parser.add_argument("--payload-bytes", default="300", help="bytes of JSON per row (default 300)")
     parser.add_argument("--seed", default="1", help="random seed of the rows (default 1)")
+
+
+def table_from_options(options: dict, default_rows: int | None = None) -> dict:
+    """Return ``rows``, ``payload_bytes`` and ``seed`` from parsed options, as whole numbers."""
+    from seed import resolve_size
+
+    rows = whole_number("--rows", options["rows"]) if options["rows"] is not None else None
+    if rows is None and options["preset"] is None:
+        rows = default_rows
+    return {
+        "rows": resolve_size(rows, options["preset"]),
+        "payload_bytes": whole_number("--payload-bytes", options["payload_bytes"]),
+        "seed": whole_number("--seed", options["seed"]),
+    }
+
+
+def add_run_arguments(parser) -> None:
+    """Add the options every measuring command shares (table, batch, probes, cap, DEBUG, output)."""
+    add_table_arguments(parser, "table size (default 50000, the article's)")
     parser.add_argument("--batch-size", default="1000", help="chunk/page/batch size (default 1000)")
     parser.add_argument("--repeats", default="1", help="runs per strategy, each in a fresh process")
     parser.add_argument("--probes", default="rss", help="comma list of rss,tracemalloc,pympler,queries")
@@ -43,16 +62,10 @@ def specs_from_options(names: list[str], options: dict) -> list:
     from django.db import connection
 
     from labproject.bench.spec import RunSpec
-    from seed import resolve_size
 
-    rows = whole_number("--rows", options["rows"]) if options["rows"] is not None else None
-    if rows is None and options["preset"] is None:
-        rows = 50_000
     common = {
-        "rows": resolve_size(rows, options["preset"]),
+        **table_from_options(options, default_rows=50_000),
         "backend": connection.vendor,
-        "payload_bytes": whole_number("--payload-bytes", options["payload_bytes"]),
-        "seed": whole_number("--seed", options["seed"]),
         "batch_size": whole_number("--batch-size", options["batch_size"]),
         "repeats": whole_number("--repeats", options["repeats"]),
         "probes": tuple(name_list(options["probes"])),
