@@ -33,10 +33,21 @@ SAMPLE_INTERVAL = 0.005
 PSS_INTERVAL = 0.1  # reading smaps_rollup costs ~1-2 ms a process: every 100 ms keeps it under 5% of a core
 
 
+def _shape(spec: RunSpec) -> tuple:
+    return spec.rows, spec.payload_bytes, spec.seed
+
+
 def plan(specs: Sequence[RunSpec]) -> list[tuple[RunSpec, int]]:
-    """Order runs round-robin (every strategy's first repeat, then every second...) so drift spreads evenly."""
-    most = max((s.repeats for s in specs), default=0)
-    return [(spec, repeat) for repeat in range(most) for spec in specs if repeat < spec.repeats]
+    """Order runs by table shape (seeded once each), then round-robin so drift spreads evenly over strategies.
+
+    Round-robin means every strategy's first repeat, then every second, and so on.
+    """
+    ordered: list[tuple[RunSpec, int]] = []
+    for shape in dict.fromkeys(_shape(s) for s in specs):
+        group = [s for s in specs if _shape(s) == shape]
+        most = max(s.repeats for s in group)
+        ordered += [(spec, repeat) for repeat in range(most) for spec in group if repeat < spec.repeats]
+    return ordered
 
 
 def compare(
@@ -55,19 +66,20 @@ def compare(
     from seed import PayloadSpec, seed_table
 
     ensure_ready()
-    for shape in dict.fromkeys((s.rows, s.payload_bytes, s.seed, s.force) for s in specs):
-        rows, payload, seed, force = shape
-        outcome = seed_table(PayloadSpec(rows, payload, seed, force=force), progress=seed_progress)
-        if not outcome.skipped:
-            print(outcome.message(), file=sys.stderr)
     store = store or ResultStore()
     session = session or store.new_session(label)
     runs = plan(specs)
     results: list[RunResult] = []
+    seeded = None
     for observer in observers:
         observer.compare_started(runs)
     try:
         for index, (spec, repeat) in enumerate(runs):
+            if _shape(spec) != seeded:  # the table is reloaded only when the next runs need another shape
+                rows, payload, seed = seeded = _shape(spec)
+                outcome = seed_table(PayloadSpec(rows, payload, seed, force=spec.force), progress=seed_progress)
+                if not outcome.skipped:
+                    print(outcome.message(), file=sys.stderr)
             for observer in observers:
                 observer.run_started(index, spec, repeat)
             result = run_once(spec, repeat, session, observers=observers, timeout=timeout, pss_interval=pss_interval)

@@ -133,3 +133,15 @@ def test_bad_input_gets_one_line_and_keeps_earlier_results(lab, args, message):
     done = lab.manage("compare", *args)
     assert message in one_line_error(done)
     assert {p: p.read_bytes() for p in result_files(lab)} == before
+
+
+def test_one_compare_over_two_table_sizes_seeds_each_before_its_runs(lab):
+    code = ("import django; django.setup()\n"
+            "from labproject import study\n"
+            "plan = study.specs(['keyset_executemany'], rows=1500) + study.specs(['sql_update'], rows=1000)\n"
+            "print([(r.strategy, r.rows, r.status, r.rows_verified) for r in study.run(plan).results])")
+    env = {**lab.env, "DJANGO_SETTINGS_MODULE": "labproject.settings"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=lab.root, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[('keyset_executemany', 1500, 'ok', 1500), ('sql_update', 1000, 'ok', 1000)]"

@@ -33,3 +33,13 @@ def test_the_registry_lists_the_article_five_in_method_order():
     assert [s.method for s in article] == [1, 2, 3, 4, 5]
     for s in strategies.all_strategies():
         assert s.title and len(s.why) > 60 and s.backends
+
+
+def test_the_plan_groups_runs_by_table_shape_then_goes_round_robin():
+    from labproject.bench.runner import plan
+
+    small = [RunSpec(strategy=n, rows=10, backend="sqlite", repeats=2) for n in ("iterator_save", "sql_update")]
+    large = RunSpec(strategy="iterator_save", rows=20, backend="sqlite", repeats=2)
+    order = [(spec.strategy, spec.rows, repeat) for spec, repeat in plan([small[0], large, small[1]])]
+    assert order == [("iterator_save", 10, 0), ("sql_update", 10, 0), ("iterator_save", 10, 1),
+                     ("sql_update", 10, 1), ("iterator_save", 20, 0), ("iterator_save", 20, 1)]
