@@ -29,8 +29,8 @@ PAGES: list[Page] = [
     Page("00_start_here", "Start here: the lab table and its calculation",
          quick={"preset": "tiny"}, full={"preset": "tiny"}),
     Page("01_the_five_methods", "The five methods, measured: memory, time, three memory tools and their cost",
-         quick={"rows": 3000, "repeats": 2, "probe_repeats": 1},
-         full={"rows": 50_000, "repeats": 3, "probe_repeats": 1}),
+         quick={"rows": 3000, "repeats": 2, "probe_rows": 3000, "probe_repeats": 1},
+         full={"rows": 50_000, "repeats": 3, "probe_rows": 20_000, "probe_repeats": 1}),
     Page("02_leak_investigation", "The leak investigation: why iterator + bulk_update climbs, one experiment per "
          "hypothesis, with verdicts",
          quick={"rows": 3000, "debug_rows": 3000, "batch_sizes": [10, 100, 1000], "views_rows": 2000, "repeats": 1,
