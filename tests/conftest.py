@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -42,6 +43,16 @@ class Lab:
         if check and done.returncode != 0:
             raise AssertionError(f"manage.py {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
         return done
+
+    def start(self, *args: str) -> subprocess.Popen:
+        """Start ``manage.py`` in the background, as a user at a terminal would: Ctrl-C reaches it.
+
+        A shell running make or pytest in the background starts them with SIGINT ignored, and a child
+        would inherit that; the child gets the default back, so the Ctrl-C tests test the code.
+        """
+        return subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *args], env=self.env, cwd=self.root,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with sqlite3.connect(self.database) as connection:

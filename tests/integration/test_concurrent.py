@@ -1,8 +1,6 @@
 """Strategies with helper processes: verified, counted as a whole tree, and never leaving orphans."""
 
 import signal
-import subprocess
-import sys
 import time
 import uuid
 
@@ -55,9 +53,7 @@ def test_the_memory_cap_applies_to_the_whole_tree_and_leaves_no_orphan(lab):
 
 def test_ctrl_c_leaves_no_helper_behind(lab):
     lab.manage("seed_rows", "--rows", "1000", check=True)
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "compare", "--strategies", "test_helper_sleeper", "--rows", "1000"],
-        env=lab.env, cwd=lab.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = lab.start("compare", "--strategies", "test_helper_sleeper", "--rows", "1000")
     deadline = time.monotonic() + 60
     while not helpers_alive(lab.env["LAB_TEST_MARKER"]) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -95,10 +95,7 @@ def test_probes_fill_their_sections(lab):
 
 def test_ctrl_c_kills_the_worker_and_keeps_finished_runs(lab):
     lab.manage("seed_rows", "--rows", "1000", check=True)
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "compare", "--strategies", "iterator_save,test_slow",
-         "--rows", "1000"],
-        env=lab.env, cwd=lab.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = lab.start("compare", "--strategies", "iterator_save,test_slow", "--rows", "1000")
     deadline = time.monotonic() + 120
     while not result_files(lab) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -2,7 +2,6 @@
 
 import json
 import subprocess
-import sys
 import time
 
 import psutil
@@ -74,10 +73,7 @@ def test_a_server_stopped_mid_run_is_an_error_and_the_runner_goes_on(lab):
         secret = server.password()
         lab.env.update(DATABASE_URL=server.url(), LAB_STRATEGY_MODULES="tests.strategies_for_pg_tests",
                        PYTHONPATH=str(ROOT))
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "compare", "--strategies", "test_pg_slow_walk,keyset_executemany",
-             "--rows", "2000", "--json"], env=lab.env, cwd=lab.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True)
+        proc = lab.start("compare", "--strategies", "test_pg_slow_walk,keyset_executemany", "--rows", "2000", "--json")
         workers = wait_for_walking_worker(proc)
         server.stop()
         out, err = proc.communicate(timeout=180)

@@ -1,13 +1,11 @@
 """``manage.py seed_rows`` as a user runs it: real processes, real files, every bad input."""
 
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.conftest import ROOT, one_line_error
+from tests.conftest import one_line_error
 
 
 def test_seed_command_loads_rows_and_then_says_nothing_to_do(lab):
@@ -65,8 +63,7 @@ def test_bad_database_urls_get_one_line_without_the_password(lab, url, message):
 
 def test_ctrl_c_during_a_seed_leaves_the_table_as_it_was(lab):
     lab.manage("seed_rows", "--rows", "1000", check=True)
-    proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "seed_rows", "--rows", "4000000"],
-                            env=lab.env, cwd=lab.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = lab.start("seed_rows", "--rows", "4000000")
     deadline = time.monotonic() + 60
     progress = ""
     while "seeding" not in progress and time.monotonic() < deadline:
