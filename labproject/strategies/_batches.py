@@ -5,7 +5,7 @@ Every write is parameterised; table and column names come from the model, never 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from django.db import connection, transaction
 
@@ -15,6 +15,16 @@ TABLE = SomeModel._meta.db_table
 # The most rows one VALUES statement may carry: two parameters a row under SQLite's 32766-variable
 # limit (3.32+) and PostgreSQL's 65535-parameter protocol limit.
 VALUES_ROW_LIMIT = {"sqlite": 16_383, "postgresql": 32_767}
+
+UNNEST_UPDATE = (
+    f'UPDATE "{TABLE}" AS t SET "field" = v.val '
+    'FROM unnest(%s::integer[], %s::bigint[]) AS v(val, id) WHERE t."id" = v.id'
+)
+PK_RANGE_UPDATE = (
+    f'UPDATE "{TABLE}" SET "field" = (%(values)s::integer[])["id" - %(after)s] '
+    'WHERE "id" > %(after)s AND "id" <= %(last)s AND (%(values)s::integer[])["id" - %(after)s] IS NOT NULL'
+)
+SPARSE = 4  # a batch whose pks span more than this many times its rows is joined with unnest instead
 
 
 def keyset_rows(batch_size: int) -> Iterator[list[tuple[int, str]]]:
@@ -55,3 +65,26 @@ def write_from_values(pairs: list[tuple[int, int]]) -> None:
     params = [value for pair in pairs for value in pair]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def write_postgresql_batch(cursor, values: Sequence[int], pks: Sequence[int]) -> None:
+    """Write one PostgreSQL batch (pks ascending) with one statement, the cheapest way its pks allow.
+
+    A batch whose pks fill most of their range goes as one array indexed by ``pk - first``, so the
+    UPDATE walks that pk range in index order instead of probing the index once per row as a join with
+    ``unnest`` does (the ``pipelined_unnest`` experiment measures the difference). Rows of the range
+    that the batch does not hold, such as rows inserted since it was read, get NULL from the array and
+    are left alone. A sparse batch is joined with ``unnest``.
+    """
+    first, last = pks[0], pks[-1]
+    span = last - first + 1
+    if span > SPARSE * len(pks):
+        cursor.execute(UNNEST_UPDATE, (list(values), list(pks)))
+        return
+    if span == len(pks):
+        by_pk = list(values)
+    else:
+        by_pk = [None] * span
+        for value, pk in zip(values, pks, strict=True):
+            by_pk[pk - first] = value
+    cursor.execute(PK_RANGE_UPDATE, {"values": by_pk, "after": first - 1, "last": last})

@@ -11,14 +11,9 @@ from __future__ import annotations
 
 from django.db import connections, transaction
 
-from labproject.strategies._batches import TABLE
+from labproject.strategies._batches import TABLE, write_postgresql_batch
 from labproject.strategies._codec import calculated
 from labproject.strategies.base import POSTGRESQL, RunContext, strategy
-
-UNNEST_UPDATE = (
-    f'UPDATE "{TABLE}" AS t SET "field" = v.val '
-    'FROM unnest(%s::integer[], %s::bigint[]) AS v(val, id) WHERE t."id" = v.id'
-)
 
 
 @strategy(
@@ -41,7 +36,7 @@ def server_side_cursor(ctx: RunContext) -> None:
             while batch := stream.fetchmany(ctx.batch_size):
                 pairs = calculated(batch)
                 with out.transaction():
-                    cursor.execute(UNNEST_UPDATE, ([value for value, _ in pairs], [pk for _, pk in pairs]))
+                    write_postgresql_batch(cursor, [value for value, _ in pairs], [pk for _, pk in pairs])
                 ctx.advance(len(batch))
     finally:
         writer.close()
