@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 MODE ?= full
 ROWS ?= 50000
 
-.PHONY: setup test lint lab seed report bench bench-article bench-seed clean pg pg-stop
+.PHONY: setup test lint lab seed report bench bench-article bench-near-floor bench-seed clean pg pg-stop
 
 setup: $(STAMP)
 
@@ -42,6 +42,10 @@ bench: setup
 # The article's five at 50k rows, 3 repeats.
 bench-article: setup
 	$(PY) -m labproject.bench.benchmark article
+
+# pipelined against the SQL floor, its process tree's memory up to 5M rows, PSS sampling's cost.
+bench-near-floor: setup
+	$(PY) -m labproject.bench.benchmark near-floor
 
 # The lab's own PostgreSQL server under var/pg/ (loopback only); prints the DATABASE_URL to use.
 pg: setup
