@@ -25,26 +25,42 @@ def article_strategies() -> list[str]:
     return [s.name for s in strategies.all_strategies() if s.method is not None]
 
 
+def backend_of(database_url: str | None) -> str:
+    """Return the backend a URL names, or this kernel's when it is empty or None."""
+    if not database_url:
+        from django.db import connection
+
+        return connection.vendor
+    from labproject.database import backend_name, database_config
+
+    return backend_name(database_config(database_url)["ENGINE"])
+
+
 def specs(strategies: Iterable[str], *, rows: int, repeats: int = 1, probes: Sequence[str] = (),
-          **options) -> list[RunSpec]:
-    """Return one validated spec per strategy on the database this kernel uses (``options`` as RunSpec's)."""
-    from django.db import connection
+          database_url: str | None = None, **options) -> list[RunSpec]:
+    """Return one validated spec per strategy (``options`` as RunSpec's).
 
-    return [RunSpec(strategy=name, rows=rows, repeats=repeats, probes=tuple(probes), backend=connection.vendor,
-                    **options) for name in strategies]
+    The specs are for the database this kernel uses, or the one ``database_url`` names.
+    """
+    backend = backend_of(database_url)
+    return [RunSpec(strategy=name, rows=rows, repeats=repeats, probes=tuple(probes), backend=backend, **options)
+            for name in strategies]
 
 
-def run(plan: Sequence[RunSpec], *, label: str = "", observers: Sequence = ()) -> Measured:
+def run(plan: Sequence[RunSpec], *, label: str = "", observers: Sequence = (),
+        database_url: str | None = None) -> Measured:
     """Run ``plan`` (each repeat in a fresh worker) into a new session of the store; return the batch.
 
-    A progress bar shows every row of every run. A kernel interrupt kills the running worker and
-    raises ``labproject.errors.Interrupted``; finished runs stay in the store.
+    ``database_url`` (empty or None: this kernel's database) says where the workers run. A progress
+    bar shows every row of every run. A kernel interrupt kills the running worker and raises
+    ``labproject.errors.Interrupted``; finished runs stay in the store.
     """
     from labproject.bench.observers import ProgressBar
     from labproject.bench.runner import compare
 
     watching = [ProgressBar(disable=False), *observers]
-    return Measured(compare(plan, label=label, observers=watching, seed_progress=False))
+    return Measured(compare(plan, label=label, observers=watching, seed_progress=False,
+                            database_url=database_url or None))
 
 
 @dataclass(frozen=True)

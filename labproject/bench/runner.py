@@ -27,7 +27,7 @@ from labproject.bench.sampler import Timeline, TreeSampler, kill_tree
 from labproject.bench.spec import RunSpec
 from labproject.bench.store import ResultStore
 from labproject.database import redact
-from labproject.errors import BadInput, Interrupted
+from labproject.errors import BadInput, Interrupted, WorkerFailed
 
 SAMPLE_INTERVAL = 0.005
 PSS_INTERVAL = 0.1  # reading smaps_rollup costs ~1-2 ms a process: every 100 ms keeps it under 5% of a core
@@ -60,12 +60,17 @@ def compare(
     seed_progress: bool = True,
     timeout: float | None = None,
     pss_interval: float | None = PSS_INTERVAL,
+    database_url: str | None = None,
 ) -> list[RunResult]:
-    """Run every spec's repeats, each in its own worker, store each result as it lands, and return them."""
-    from labproject.iteration.readiness import ensure_ready
-    from seed import PayloadSpec, seed_table
+    """Run every spec's repeats, each in its own worker, store each result as it lands, and return them.
 
-    ensure_ready()
+    ``database_url`` runs on another database than this process's (a notebook kernel on SQLite can
+    measure the lab's PostgreSQL server): the workers and the seeding get it; this process does not.
+    """
+    if database_url is None:
+        from labproject.iteration.readiness import ensure_ready
+
+        ensure_ready()
     store = store or ResultStore()
     session = session or store.new_session(label)
     runs = plan(specs)
@@ -76,13 +81,12 @@ def compare(
     try:
         for index, (spec, repeat) in enumerate(runs):
             if _shape(spec) != seeded:  # the table is reloaded only when the next runs need another shape
-                rows, payload, seed = seeded = _shape(spec)
-                outcome = seed_table(PayloadSpec(rows, payload, seed, force=spec.force), progress=seed_progress)
-                if not outcome.skipped:
-                    print(outcome.message(), file=sys.stderr)
+                seeded = _shape(spec)
+                _seed(spec, database_url, seed_progress)
             for observer in observers:
                 observer.run_started(index, spec, repeat)
-            result = run_once(spec, repeat, session, observers=observers, timeout=timeout, pss_interval=pss_interval)
+            result = run_once(spec, repeat, session, observers=observers, timeout=timeout, pss_interval=pss_interval,
+                              database_url=database_url)
             store.write(result)
             results.append(result)
             for observer in observers:
@@ -104,9 +108,33 @@ def worker_command(spec: RunSpec, repeat: int, board: Path, output: Path) -> lis
             "--repeat", str(repeat), "--board", str(board), "--output", str(output)]
 
 
-def worker_environment(spec: RunSpec) -> dict[str, str]:
-    """Return the worker's environment: the parent's, with DEBUG and cursor settings from the spec."""
+def _seed(spec: RunSpec, database_url: str | None, progress: bool) -> None:
+    """Bring the table to the spec's shape: here, or through ``manage.py seed_rows`` on another database."""
+    from seed import PayloadSpec, seed_table
+
+    if database_url is None:
+        outcome = seed_table(PayloadSpec(spec.rows, spec.payload_bytes, spec.seed, force=spec.force),
+                             progress=progress)
+        if not outcome.skipped:
+            print(outcome.message(), file=sys.stderr)
+        return
+    from django.conf import settings
+
+    command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "seed_rows", "--rows", str(spec.rows),
+               "--payload-bytes",
+               str(spec.payload_bytes), "--seed", str(spec.seed), "--no-progress"] + ["--force"] * spec.force
+    done = subprocess.run(command, env={**worker_environment(spec, database_url)}, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise WorkerFailed(f"seeding {redact(database_url)} failed: {_last_line(done.stderr) or done.returncode}")
+    print(done.stdout.strip(), file=sys.stderr)
+
+
+def worker_environment(spec: RunSpec, database_url: str | None = None) -> dict[str, str]:
+    """Return the worker's environment: the parent's, with DEBUG, cursor settings and database from the spec."""
     env = dict(os.environ)
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
     env["DJANGO_SETTINGS_MODULE"] = env.get("DJANGO_SETTINGS_MODULE", "labproject.settings")
     env["DJANGO_DEBUG"] = "1" if spec.debug else "0"
     env["LAB_DISABLE_SERVER_SIDE_CURSORS"] = "0" if spec.server_side_cursors else "1"
@@ -122,6 +150,7 @@ def run_once(
     observers: Sequence[RunObserver] = (),
     timeout: float | None = None,
     pss_interval: float | None = PSS_INTERVAL,
+    database_url: str | None = None,
 ) -> RunResult:
     """Run one worker to its end and return its result; KeyboardInterrupt kills the worker and propagates.
 
@@ -133,7 +162,7 @@ def run_once(
     started_at = datetime.now(UTC).isoformat()
     with open(folder / "stderr", "w+b") as stderr:
         proc = subprocess.Popen(
-            worker_command(spec, repeat, folder / "board", output), env=worker_environment(spec),
+            worker_command(spec, repeat, folder / "board", output), env=worker_environment(spec, database_url),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
         )
         try:

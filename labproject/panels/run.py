@@ -26,13 +26,11 @@ class RunPanel(widgets.VBox):
 
     def __init__(self, *, rows: int = 3000, strategies: list[str] | None = None, probes: list[str] = (),
                  batch_size: int = 1000, repeats: int = 1, debug: bool = False, memory_cap_mb: int | None = None,
-                 payload_bytes: int = 300, label: str = "playground") -> None:
-        from django.db import connection
-
-        from labproject import strategies as registry
-
-        names = [s.name for s in registry.all_strategies() if connection.vendor in s.backends]
+                 payload_bytes: int = 300, label: str = "playground", database_url: str = "") -> None:
         self.label = label
+        self.database = widgets.Dropdown(options=database_choices(database_url), value=database_url,
+                                         description="database", style=WIDE, layout={"width": "34rem"})
+        names = _strategies_for(self.database.value)
         self.rows = widgets.BoundedIntText(value=rows, min=1, max=50_000_000, description="rows", style=WIDE)
         self.payload = widgets.BoundedIntText(value=payload_bytes, min=1, max=1 << 20,
                                               description="payload bytes", style=WIDE)
@@ -48,8 +46,9 @@ class RunPanel(widgets.VBox):
                                                  layout={"width": "24rem"})
         self.probes = widgets.SelectMultiple(options=[p for p in PROBES if p != "rss"], value=tuple(probes), rows=3,
                                              description="probes (+ rss)", style=WIDE, layout={"width": "24rem"})
+        self.database.observe(self._database_changed, names="value")
         self.button = widgets.Button(description="Run", button_style="primary", icon="play")
-        self.status = widgets.HTML(f"database: {html.escape(connection.vendor)}; interrupt the kernel to stop a run")
+        self.status = widgets.HTML("interrupt the kernel to stop a run")
         self.progress = widgets.Output()
         self.live = LiveChart()
         self.charts = widgets.Output()
@@ -58,15 +57,15 @@ class RunPanel(widgets.VBox):
             widgets.VBox([self.rows, self.payload, self.batch_size, self.repeats, self.cap, self.debug]),
             widgets.VBox([self.strategies, self.probes]),
         ])
-        super().__init__([form, widgets.HBox([self.button, self.status]), self.progress, self.live.figure,
-                          self.charts])
+        super().__init__([self.database, form, widgets.HBox([self.button, self.status]), self.progress,
+                          self.live.figure, self.charts])
 
     def plan(self) -> list:
         """Return the specs the form describes (validated: a bad value raises ``BadInput``)."""
         return study.specs(self.strategies.value, rows=self.rows.value, repeats=self.repeats.value,
                            probes=self.probes.value, payload_bytes=self.payload.value,
                            batch_size=self.batch_size.value, debug=self.debug.value,
-                           memory_cap_mb=self.cap.value or None)
+                           memory_cap_mb=self.cap.value or None, database_url=self.database.value)
 
     def run(self, *, in_panel: bool = False) -> study.Measured:
         """Run what the form says, with the progress bar and the live chart; return the batch.
@@ -91,16 +90,24 @@ class RunPanel(widgets.VBox):
         return measured
 
     def _measure(self, in_panel: bool) -> study.Measured:
+        where = {"label": self.label, "observers": [self.live], "database_url": self.database.value}
         if not in_panel:
-            return study.run(self.plan(), label=self.label, observers=[self.live])
+            return study.run(self.plan(), **where)
         self.progress.clear_output()
         caught: BaseException | None = None
         with self.progress:
             try:
-                return study.run(self.plan(), label=self.label, observers=[self.live])
+                return study.run(self.plan(), **where)
             except BaseException as exc:  # an Output widget would print it and swallow it: carry it out
                 caught = exc
         raise caught
+
+    def _database_changed(self, change) -> None:
+        """Offer the strategies the chosen database supports, keeping the chosen ones that still apply."""
+        names = _strategies_for(change["new"])
+        kept = tuple(name for name in self.strategies.value if name in names)
+        self.strategies.options = names
+        self.strategies.value = kept
 
     def _clicked(self, _button) -> None:
         """Run, then draw the batch's charts under the form; errors stay one line in the status."""
@@ -112,3 +119,31 @@ class RunPanel(widgets.VBox):
         with self.charts:
             for figure in standard_charts(*measured.tables):
                 display(figure)
+
+
+def database_choices(extra_url: str = "") -> list[tuple[str, str]]:
+    """Return (label, DATABASE_URL) pairs: the kernel's database, the lab's running PostgreSQL, ``extra_url``.
+
+    An empty URL means this kernel's own database; labels never show a password.
+    """
+    from labproject.database import redact
+    from labproject.iteration.readiness import describe_connection
+    from labproject.labserver import DEFAULT_ROOT, LabServer, find_binaries
+
+    choices = [(f"this kernel's: {describe_connection()}", "")]
+    try:
+        server = LabServer(DEFAULT_ROOT, find_binaries())
+        if server.running():
+            choices.append((f"the lab's PostgreSQL server ({server.where})", server.url()))
+    except LabError:
+        pass  # no PostgreSQL binaries or no usable cluster: only the kernel's database is offered
+    if extra_url and extra_url not in {url for _, url in choices}:
+        choices.append((redact(extra_url), extra_url))
+    return choices
+
+
+def _strategies_for(database_url: str) -> list[str]:
+    from labproject import strategies as registry
+
+    backend = study.backend_of(database_url)
+    return [s.name for s in registry.all_strategies() if backend in s.backends]
