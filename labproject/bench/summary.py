@@ -24,6 +24,8 @@ def summarize(runs: pd.DataFrame, by: tuple[str, ...] = ("strategy",)) -> pd.Dat
             peak_mib_median=good["peak_above_baseline_mib"].median(),
             peak_mib_min=good["peak_above_baseline_mib"].min(),
             peak_mib_max=good["peak_above_baseline_mib"].max(),
+            # a table without tree figures (hand-made, or older results) counts the worker's RSS alone
+            memory_mib_median=good.get("memory_above_baseline_mib", good["peak_above_baseline_mib"]).median(),
             baseline_mib_median=group["baseline_mib"].median(),
         )
         groups.append(row)

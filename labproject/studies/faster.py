@@ -24,7 +24,8 @@ def against_floor(runs: pd.DataFrame, floor: str = FLOOR) -> pd.DataFrame:
 
     Columns: backend, strategy, family, python_side, rows, ok, failed, seconds (median, min, max),
     s per 100k rows, x floor (time per row over the floor's on the same backend), peak MiB (median
-    above baseline), baseline MiB. A backend whose floor has no verified run gets no ratio.
+    above baseline of the worker's RSS peak or, when helper processes made it larger, the process
+    tree's PSS peak), baseline MiB. A backend whose floor has no verified run gets no ratio.
     """
     from labproject import strategies
 
@@ -36,7 +37,7 @@ def against_floor(runs: pd.DataFrame, floor: str = FLOOR) -> pd.DataFrame:
     summary["family"] = summary["strategy"].map(lambda n: described[n].family)
     summary["python_side"] = summary["strategy"].map(lambda n: described[n].python_side)
     table = summary.rename(columns={"wall_s_median": "seconds", "wall_s_min": "seconds min",
-                                    "wall_s_max": "seconds max", "peak_mib_median": "peak MiB",
+                                    "wall_s_max": "seconds max", "memory_mib_median": "peak MiB",
                                     "baseline_mib_median": "baseline MiB"})
     columns = ["backend", "strategy", "family", "python_side", "rows", "ok", "failed", "seconds", "seconds min",
                "seconds max", "s per 100k rows", "x floor", "peak MiB", "baseline MiB"]

@@ -97,3 +97,14 @@ def test_a_long_timeline_is_decimated_evenly_and_keeps_its_peak():
     steps = {b[2] - a[2] for a, b in zip(points[:-2], points[1:-1], strict=True)}
     assert steps == {timeline.stride}
     assert timeline.maximum == 99
+
+
+def test_a_run_with_helpers_counts_its_whole_tree():
+    alone = make_result(strategy="keyset_executemany", tree={"baseline_pss_bytes": 40 * 2**20,
+                                                             "peak_pss_bytes": 41 * 2**20, "processes": 1})
+    helped = make_result(strategy="pipelined", tree={"baseline_pss_bytes": 40 * 2**20,
+                                                     "peak_pss_bytes": 51 * 2**20, "processes": 2})
+    runs = runs_table([alone, helped]).set_index("strategy")
+    assert runs.loc["keyset_executemany", "memory_above_baseline_mib"] == 2.0  # its own RSS peak is larger
+    assert runs.loc["pipelined", "memory_above_baseline_mib"] == 11.0  # the helper's pages count
+    assert summarize(runs.reset_index()).set_index("strategy").loc["pipelined", "memory_mib_median"] == 11.0
