@@ -33,6 +33,12 @@ def redact(text: str) -> str:
     return _PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", str(text))
 
 
+def last_line(text: str, default: str = "") -> str:
+    """Return the last non-empty line of a process's output, passwords masked: what a failed command says."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return redact(lines[-1])[:500] if lines else default
+
+
 def sqlite_pragmas() -> dict[str, str]:
     """Return the journal mode and synchronous setting the lab applies to SQLite."""
     journal = os.environ.get("SQLITE_JOURNAL_MODE", "wal").lower()

@@ -26,7 +26,7 @@ from labproject.bench.result import RunResult
 from labproject.bench.sampler import Timeline, TreeSampler, kill_tree
 from labproject.bench.spec import RunSpec
 from labproject.bench.store import ResultStore
-from labproject.database import redact
+from labproject.database import last_line, redact
 from labproject.errors import BadInput, Interrupted, WorkerFailed
 
 SAMPLE_INTERVAL = 0.005
@@ -126,7 +126,7 @@ def _seed(spec: RunSpec, database_url: str | None, progress: bool) -> None:
     done = subprocess.run(command, env={**worker_environment(spec, database_url)}, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL)
     if done.returncode != 0:
-        raise WorkerFailed(f"seeding {redact(database_url)} failed: {_last_line(done.stderr) or done.returncode}")
+        raise WorkerFailed(f"seeding {redact(database_url)} failed: {last_line(done.stderr, str(done.returncode))}")
     print(done.stdout.strip(), file=sys.stderr)
 
 
@@ -174,7 +174,7 @@ def run_once(
             shutil.rmtree(folder, ignore_errors=True)
             raise
         stderr.seek(0)
-        last_line = _last_line(stderr.read().decode("utf-8", "replace"))
+        said = last_line(stderr.read().decode("utf-8", "replace"))
     part = _read_part(output)
     board.close()
     shutil.rmtree(folder, ignore_errors=True)
@@ -183,7 +183,7 @@ def run_once(
             f"memory cap {spec.memory_cap_mb} MiB is below the worker's baseline: it reached "
             f"{watch['killed_rss'] / 2**20:.0f} MiB before the strategy started; raise --memory-cap-mb"
         )
-    return _assemble(spec, repeat, session, started_at, proc, part, watch, last_line)
+    return _assemble(spec, repeat, session, started_at, proc, part, watch, said)
 
 
 def _watch(proc, board: ProgressBoard, spec: RunSpec, observers, timeout: float | None,
@@ -233,12 +233,7 @@ def _read_part(output: Path) -> dict | None:
         return None
 
 
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return redact(lines[-1])[:500] if lines else ""
-
-
-def _assemble(spec, repeat, session, started_at, proc, part, watch, last_line) -> RunResult:
+def _assemble(spec, repeat, session, started_at, proc, part, watch, said: str) -> RunResult:
     """Merge the worker's document with what the runner saw into one result record."""
     timeline: Timeline = watch["timeline"]
     sampler: TreeSampler = watch["sampler"]
@@ -272,6 +267,6 @@ def _assemble(spec, repeat, session, started_at, proc, part, watch, last_line) -
     if part is None:
         code = proc.returncode
         how = f"killed by signal {-code}" if code < 0 else f"exited with code {code}"
-        base.update(status="error", error=f"worker {how} without a result" + (f": {last_line}" if last_line else ""))
+        base.update(status="error", error=f"worker {how} without a result" + (f": {said}" if said else ""))
         return RunResult(**base)
     return RunResult(**{**base, **{k: v for k, v in part.items() if v is not None or k not in base}})

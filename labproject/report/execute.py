@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 
-from labproject.database import redact
+from labproject.database import last_line
 from labproject.report.catalog import Page
 
 # A cell that runs longer than this is stopped and reported, rather than hanging ``make report``.
@@ -41,7 +41,7 @@ def execute(page: Page, mode: str, out_dir: Path, *, progress: bool = False) -> 
             execution_timeout=CELL_TIMEOUT_SECONDS,
         )
     except Exception as exc:  # papermill raises its own error for a failing cell; keep the partial notebook
-        error = redact(next(iter(str(exc).strip().splitlines()[-1:]), type(exc).__name__))
+        error = last_line(str(exc), type(exc).__name__)
     seconds = time.perf_counter() - started
     finding = read_finding(target) if target.exists() else ""
     return Executed(page, target, seconds, finding, error)

@@ -25,6 +25,7 @@ from array import array
 from django.db import connection, connections, transaction
 from django.db.models import Max, Min
 
+from labproject.database import last_line
 from labproject.errors import NotApplicable
 from labproject.strategies._batches import TABLE, UNNEST_UPDATE, write_postgresql_batch
 from labproject.strategies._codec import pack, unpack
@@ -77,8 +78,8 @@ def _pipelined_sqlite(ctx: RunContext) -> None:
             _write_batch(ctx, frame)
     except RuntimeError:
         reader.wait()
-        reason = reader.stderr.read().decode(errors="replace").strip().splitlines()
-        raise RuntimeError(f"reader process failed: {reason[-1] if reason else reader.returncode}") from None
+        said = last_line(reader.stderr.read().decode(errors="replace"), f"exit code {reader.returncode}")
+        raise RuntimeError(f"reader process failed: {said}") from None
     finally:
         reader.kill()
         reader.wait()

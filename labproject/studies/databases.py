@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from labproject.bench.result import RunResult
-from labproject.database import redact
+from labproject.database import last_line
 from labproject.errors import LabError, WorkerFailed
 from labproject.study import Measured
 
@@ -142,5 +142,5 @@ def run_on(target: Target, strategies: Sequence[str], *, rows: int, label: str, 
     try:
         return Measured([RunResult.from_dict(item) for item in json.loads(done.stdout)])
     except ValueError:
-        last = next(iter(done.stderr.strip().splitlines()[-1:]), f"exit code {done.returncode}")
-        raise WorkerFailed(f"compare on {target.backend} failed: {redact(last)}") from None
+        said = last_line(done.stderr, f"exit code {done.returncode}")
+        raise WorkerFailed(f"compare on {target.backend} failed: {said}") from None

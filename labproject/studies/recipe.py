@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from labproject.database import last_line
 from labproject.errors import WorkerFailed
 
 
@@ -30,8 +31,8 @@ def run_command_file(path: Path | str, **options) -> dict:
     try:
         return json.loads(done.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
-        last = next(iter(done.stderr.strip().splitlines()[-1:]), f"exit code {done.returncode}")
-        raise WorkerFailed(f"the command in {path} failed: {last}") from None
+        raise WorkerFailed(f"the command in {path} failed: {last_line(done.stderr, f'exit code {done.returncode}')}") \
+            from None
 
 
 def describe(outcome: dict) -> str:
