@@ -59,13 +59,6 @@ class Strategy:
     def experiment(self) -> bool:
         return self.family == "experiment"
 
-    def describe(self) -> dict:
-        """Return the registry entry as plain data (for listings, tables and notebooks)."""
-        return {
-            "name": self.name, "title": self.title, "method": self.method, "family": self.family,
-            "backends": sorted(self.backends), "python_side": self.python_side, "why": self.why,
-        }
-
 
 _REGISTERED: dict[str, Strategy] = {}
 
