@@ -123,7 +123,7 @@ def _seed(spec: RunSpec, database_url: str | None, progress: bool) -> None:
     command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "seed_rows", "--rows", str(spec.rows),
                "--payload-bytes",
                str(spec.payload_bytes), "--seed", str(spec.seed), "--no-progress"] + ["--force"] * spec.force
-    done = subprocess.run(command, env={**worker_environment(spec, database_url)}, capture_output=True, text=True,
+    done = subprocess.run(command, env=worker_environment(spec, database_url), capture_output=True, text=True,
                           stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         raise WorkerFailed(f"seeding {redact(database_url)} failed: {last_line(done.stderr, str(done.returncode))}")
