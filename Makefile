@@ -33,19 +33,19 @@ report: setup
 	$(PY) -m labproject.report --mode $(MODE) --out reports
 
 bench-seed: setup
-	$(PY) -m seed.bench
+	$(PY) -m labproject.benchmarks.seeding
 
 # Every strategy at 500k rows against the in-SQL floor, and the fastest one's memory from 50k to 5M rows.
 bench: setup
-	$(PY) -m labproject.bench.benchmark strategies
+	$(PY) -m labproject.benchmarks strategies
 
 # The article's five at 50k rows, 3 repeats.
 bench-article: setup
-	$(PY) -m labproject.bench.benchmark article
+	$(PY) -m labproject.benchmarks article
 
 # pipelined against the SQL floor, its process tree's memory up to 5M rows, PSS sampling's cost.
 bench-near-floor: setup
-	$(PY) -m labproject.bench.benchmark near-floor
+	$(PY) -m labproject.benchmarks near-floor
 
 # The lab's own PostgreSQL server under var/pg/ (loopback only); prints the DATABASE_URL to use.
 pg: setup

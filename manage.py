@@ -9,13 +9,9 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labproject.settings")
     from django.core.management import execute_from_command_line
 
-    from labproject.errors import LabError
+    from labproject.errors import exit_code_of
 
-    try:
-        execute_from_command_line(sys.argv)
-    except LabError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+    sys.exit(exit_code_of(lambda: execute_from_command_line(sys.argv)))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 SQLite is the default lab database. Its pragmas are chosen here, once, because per-row
 ``save()`` on SQLite is dominated by journal commits: the same method differs tenfold
 between ``synchronous=FULL`` on a slow disk and WAL with ``synchronous=NORMAL``. Every
-result records the pragmas in force (see ``labproject.bench.environment``).
+result records the pragmas in force (see ``labproject.engine.environment``).
 """
 
 from __future__ import annotations
@@ -31,12 +31,6 @@ _PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)
 def redact(text: str) -> str:
     """Replace the password of every URL in ``text`` with ``***``."""
     return _PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", str(text))
-
-
-def last_line(text: str, default: str = "") -> str:
-    """Return the last non-empty line of a process's output, passwords masked: what a failed command says."""
-    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    return redact(lines[-1])[:500] if lines else default
 
 
 def sqlite_pragmas() -> dict[str, str]:

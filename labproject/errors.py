@@ -4,6 +4,11 @@ Library code raises these and never exits; management commands and ``manage.py``
 into one line on stderr and a non-zero exit code.
 """
 
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
 
 class LabError(Exception):
     """Base of every error the workbench reports to a user as one line."""
@@ -35,6 +40,12 @@ class WorkerFailed(LabError):
     """A worker process could not produce a result."""
 
 
+class RunsFailed(LabError):
+    """Some runs crashed or came back wrong; they are recorded, and the command exits non-zero."""
+
+    exit_code = 1
+
+
 class ResultFormatError(LabError):
     """A result file is unreadable or of an unknown schema version."""
 
@@ -43,3 +54,16 @@ class Interrupted(LabError):
     """The user interrupted long work; what finished before is kept."""
 
     exit_code = 130
+
+
+def exit_code_of(main: Callable[[], int | None]) -> int:
+    """Run an entry point and return its exit code; a lab error becomes one line on stderr and its code.
+
+    Every ``python -m`` entry point and ``manage.py`` end through here, so a user never sees a
+    traceback for a mistake the lab can name.
+    """
+    try:
+        return main() or 0
+    except LabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code

@@ -15,8 +15,6 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from labproject.errors import BadInput
-
 GENERATOR_VERSION = 1
 MAX_TAGS = 8
 _TAG_POOL = [f"{a}{b}" for a in "abcdefgh" for b in "0123456789"][:64]
@@ -38,25 +36,28 @@ class PayloadSpec:
     force: bool = field(default=False, compare=False, repr=False)  # allows more than MAX_ROWS
 
     def __post_init__(self) -> None:
-        validate(self.rows, self.payload_bytes, self.seed, force=self.force)
+        wrong = problem(self.rows, self.payload_bytes, self.seed, force=self.force)
+        if wrong:
+            raise ValueError(wrong)
 
 
-def validate(rows: object, payload_bytes: object, seed: object, *, force: bool = False) -> None:
-    """Refuse sizes the lab cannot or should not generate, with one line saying why."""
+def problem(rows: object, payload_bytes: object, seed: object, *, force: bool = False) -> str | None:
+    """Return why the generator cannot or should not make this table, in one line, or None when it can."""
     if not isinstance(rows, int) or isinstance(rows, bool) or rows <= 0:
-        raise BadInput(f"rows must be a positive whole number, got {rows!r}")
+        return f"rows must be a positive whole number, got {rows!r}"
     if rows > MAX_ROWS and not force:
-        raise BadInput(f"rows={rows:,} is above the lab's ceiling of {MAX_ROWS:,}; pass --force if you mean it")
+        return f"rows={rows:,} is above the lab's ceiling of {MAX_ROWS:,}; pass --force if you mean it"
     if rows >= 10**9:
-        raise BadInput(f"rows={rows:,} is beyond what the payload format holds (under 1,000,000,000)")
+        return f"rows={rows:,} is beyond what the payload format holds (under 1,000,000,000)"
     if not isinstance(payload_bytes, int) or isinstance(payload_bytes, bool):
-        raise BadInput(f"payload bytes must be a whole number, got {payload_bytes!r}")
+        return f"payload bytes must be a whole number, got {payload_bytes!r}"
     if payload_bytes < MIN_PAYLOAD_BYTES:
-        raise BadInput(f"payload bytes={payload_bytes} is below the {MIN_PAYLOAD_BYTES} bytes the JSON shape needs")
+        return f"payload bytes={payload_bytes} is below the {MIN_PAYLOAD_BYTES} bytes the JSON shape needs"
     if payload_bytes > MAX_PAYLOAD_BYTES:
-        raise BadInput(f"payload bytes={payload_bytes:,} is above the lab's limit of {MAX_PAYLOAD_BYTES:,}")
+        return f"payload bytes={payload_bytes:,} is above the lab's limit of {MAX_PAYLOAD_BYTES:,}"
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise BadInput(f"seed must be a non-negative whole number, got {seed!r}")
+        return f"seed must be a non-negative whole number, got {seed!r}"
+    return None
 
 
 def _tag_lists() -> list[str]:

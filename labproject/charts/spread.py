@@ -8,9 +8,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from labproject.bench.summary import summarize
 from labproject.charts.context import colors, strategy_order, titled
 from labproject.charts.controls import attach, visibility_menu
+from labproject.engine.summary import summarize
 
 # Memory measures of a run, all above its own baseline, in MiB.
 PEAK_METRICS = {

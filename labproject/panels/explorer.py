@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipywidgets as widgets
 import plotly.graph_objects as go
 
-from labproject.bench.store import ResultStore
 from labproject.charts import PEAK_METRICS, memory_timeline, peak_and_time
-from labproject.study import Measured
+from labproject.engine.measured import Measured
+from labproject.engine.store import ResultStore
 
 WIDE = {"description_width": "6rem"}
 

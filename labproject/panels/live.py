@@ -6,9 +6,9 @@ import time
 
 import plotly.graph_objects as go
 
-from labproject.bench.observers import Observer
 from labproject.charts.context import MIB, TEMPLATE, palette
 from labproject.charts.timeline import X_AXES, run_trace
+from labproject.engine.observers import Observer
 
 MAX_LIVE_POINTS = 4000  # past this a run's line keeps every other point, so pushes stay small
 

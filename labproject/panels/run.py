@@ -7,9 +7,10 @@ import html
 import ipywidgets as widgets
 from IPython.display import display
 
-from labproject import study
-from labproject.bench.spec import PROBES
 from labproject.charts import standard_charts
+from labproject.engine import measure
+from labproject.engine.measured import Measured
+from labproject.engine.spec import PROBES
 from labproject.errors import LabError
 from labproject.panels.live import LiveChart
 
@@ -41,7 +42,7 @@ class RunPanel(widgets.VBox):
                                           description="memory cap MiB", tooltip="0: no cap")
         self.debug = widgets.Checkbox(value=debug, description="DEBUG (Django keeps every query's SQL)", indent=False,
                                       layout={"width": "auto"})
-        self.strategies = widgets.SelectMultiple(options=names, value=tuple(strategies or study.article_strategies()),
+        self.strategies = widgets.SelectMultiple(options=names, value=tuple(strategies or measure.article_strategies()),
                                                  rows=min(12, len(names)), description="strategies", style=WIDE,
                                                  layout={"width": "24rem"})
         self.probes = widgets.SelectMultiple(options=[p for p in PROBES if p != "rss"], value=tuple(probes), rows=3,
@@ -62,12 +63,12 @@ class RunPanel(widgets.VBox):
 
     def plan(self) -> list:
         """Return the specs the form describes (validated: a bad value raises ``BadInput``)."""
-        return study.specs(self.strategies.value, rows=self.rows.value, repeats=self.repeats.value,
+        return measure.specs(self.strategies.value, rows=self.rows.value, repeats=self.repeats.value,
                            probes=self.probes.value, payload_bytes=self.payload.value,
                            batch_size=self.batch_size.value, debug=self.debug.value,
                            memory_cap_mb=self.cap.value or None, database_url=self.database.value)
 
-    def run(self, *, in_panel: bool = False) -> study.Measured:
+    def run(self, *, in_panel: bool = False) -> Measured:
         """Run what the form says, with the progress bar and the live chart; return the batch.
 
         From a cell the progress bar goes to the cell's output; from the button (``in_panel``) into
@@ -89,15 +90,15 @@ class RunPanel(widgets.VBox):
         self.status.value = f"{len(measured.results)} run(s) stored in session {html.escape(session)}"
         return measured
 
-    def _measure(self, in_panel: bool) -> study.Measured:
+    def _measure(self, in_panel: bool) -> Measured:
         where = {"label": self.label, "observers": [self.live], "database_url": self.database.value}
         if not in_panel:
-            return study.run(self.plan(), **where)
+            return measure.run(self.plan(), **where)
         self.progress.clear_output()
         caught: BaseException | None = None
         with self.progress:
             try:
-                return study.run(self.plan(), **where)
+                return measure.run(self.plan(), **where)
             except BaseException as exc:  # an Output widget would print it and swallow it: carry it out
                 caught = exc
         raise caught
@@ -145,5 +146,5 @@ def database_choices(extra_url: str = "") -> list[tuple[str, str]]:
 def _strategies_for(database_url: str) -> list[str]:
     from labproject import strategies as registry
 
-    backend = study.backend_of(database_url)
+    backend = measure.backend_of(database_url)
     return [s.name for s in registry.all_strategies() if backend in s.backends]

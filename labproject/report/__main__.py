@@ -19,28 +19,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labproject.settings")
+    from labproject.errors import exit_code_of
+
+    return exit_code_of(lambda: build(args))
+
+
+def build(args: argparse.Namespace) -> int:
+    """Execute and export the pages ``args`` name, then write the index; return the exit code."""
     import django
 
-    from labproject.errors import LabError
+    django.setup()
+    from labproject.engine.environment import describe
+    from labproject.errors import BadInput
+    from labproject.iteration.readiness import ensure_ready
+    from labproject.report.execute import execute
+    from labproject.report.export import export_html
+    from labproject.report.index import write_index
 
-    try:
-        django.setup()
-        from labproject.bench.environment import describe
-        from labproject.iteration.readiness import ensure_ready
-        from labproject.report.execute import execute
-        from labproject.report.export import export_html
-        from labproject.report.index import write_index
-
-        ensure_ready()
-        environment = describe()
-    except LabError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    ensure_ready()
+    environment = describe()
     wanted = {s for s in args.only.split(",") if s}
     unknown = wanted - {p.stem for p in PAGES}
     if unknown:
-        print(f"error: unknown notebook(s) {sorted(unknown)}; known: {[p.stem for p in PAGES]}", file=sys.stderr)
-        return 2
+        raise BadInput(f"unknown notebook(s) {sorted(unknown)}; known: {[p.stem for p in PAGES]}")
     out = Path(args.out)
     started = time.perf_counter()
     done = []

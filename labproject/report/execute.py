@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 
-from labproject.database import last_line
+from labproject.processes import last_line
 from labproject.report.catalog import Page
 
 # A cell that runs longer than this is stopped and reported, rather than hanging ``make report``.

@@ -32,7 +32,7 @@ def read_batches(path: str, table: str, batch_size: int) -> Iterator[bytes]:
 
 
 def main(argv: list[str]) -> int:
-    from labproject.bench.memory import die_with_parent
+    from labproject.processes import die_with_parent
 
     die_with_parent()
     path, table, batch_size = argv[0], argv[1], int(argv[2])

@@ -25,8 +25,8 @@ from array import array
 from django.db import connection, connections, transaction
 from django.db.models import Max, Min
 
-from labproject.database import last_line
 from labproject.errors import NotApplicable
+from labproject.processes import last_line
 from labproject.strategies._batches import TABLE, UNNEST_UPDATE, write_postgresql_batch
 from labproject.strategies._codec import pack, unpack
 from labproject.strategies._sqlite_reader import FRAME, read_batches

@@ -1,5 +1,5 @@
-"""The analysis behind the study notebooks (02 leak, 03 scaling, 04 faster): small modules, one job each.
+"""The experiments the study notebooks run: which databases, which sizes, which command, measured how.
 
-They read the tidy tables of ``labproject.bench.tidy`` (through ``labproject.study.Measured``) and
-return tables and sentences, so every number a notebook states is computed from its own runs.
+Each module plans runs and hands them to the engine (``labproject.engine.measure``); what the runs
+mean is ``labproject.analysis``'s job.
 """

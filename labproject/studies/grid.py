@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from labproject import study
-from labproject.study import Measured
+from labproject.engine import measure
+from labproject.engine.measured import Measured
 
 
 def sizes_for(strategies: Iterable[str], sizes: Iterable[int], limits: Mapping[str, int]) -> dict[int, list[str]]:
@@ -19,10 +19,10 @@ def sizes_for(strategies: Iterable[str], sizes: Iterable[int], limits: Mapping[s
 
 
 def run_grid(plan: Mapping[int, list[str]], *, label: str, **options) -> Measured:
-    """Run every (size, strategies) of ``plan``, one session per size; ``options`` as ``study.specs`` takes."""
+    """Run every (size, strategies) of ``plan``, one session per size; ``options`` as ``measure.specs`` takes."""
     results = []
     for size, names in sorted(plan.items()):
-        results += study.run(study.specs(names, rows=size, **options), label=label).results
+        results += measure.run(measure.specs(names, rows=size, **options), label=label).results
     return Measured(results)
 
 
@@ -39,7 +39,7 @@ def run_until_killed(plan: Mapping[str, Iterable[int]], *, label: str, memory_ca
         names = [name for name, sizes in wanted.items() if size in sizes and name not in killed]
         if not names:
             continue
-        batch = study.run(study.specs(names, rows=size, memory_cap_mb=memory_cap_mb, **options), label=label)
+        batch = measure.run(measure.specs(names, rows=size, memory_cap_mb=memory_cap_mb, **options), label=label)
         results += batch.results
         killed |= {r.strategy for r in batch.results if r.status == "killed"}
     return Measured(results)

@@ -18,8 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from labproject.database import last_line
 from labproject.errors import WorkerFailed
+from labproject.processes import last_line
 
 
 def run_command_file(path: Path | str, **options) -> dict:
@@ -62,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from labproject.bench import memory
-    from labproject.bench.worker import prepare_table, verify
+    from labproject.engine import memory
+    from labproject.engine.worker import prepare_table, verify
 
     prepare_table(connection.vendor)
     command = _load(args.path).Command()

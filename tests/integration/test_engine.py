@@ -134,9 +134,9 @@ def test_bad_input_gets_one_line_and_keeps_earlier_results(lab, args, message):
 
 def test_one_compare_over_two_table_sizes_seeds_each_before_its_runs(lab):
     code = ("import django; django.setup()\n"
-            "from labproject import study\n"
-            "plan = study.specs(['keyset_executemany'], rows=1500) + study.specs(['sql_update'], rows=1000)\n"
-            "print([(r.strategy, r.rows, r.status, r.rows_verified) for r in study.run(plan).results])")
+            "from labproject.engine import measure\n"
+            "plan = measure.specs(['keyset_executemany'], rows=1500) + measure.specs(['sql_update'], rows=1000)\n"
+            "print([(r.strategy, r.rows, r.status, r.rows_verified) for r in measure.run(plan).results])")
     env = {**lab.env, "DJANGO_SETTINGS_MODULE": "labproject.settings"}
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=lab.root, capture_output=True, text=True,
                           timeout=300)

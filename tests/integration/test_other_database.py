@@ -4,13 +4,13 @@ import json
 
 import pytest
 
-from labproject import study
+from labproject.engine import measure
 
 
 def run_elsewhere(url: str, tmp_path, settings) -> list:
     settings.RESULTS_DIR = tmp_path / "results"
-    plan = study.specs(["keyset_executemany", "sql_update"], rows=1500, database_url=url)
-    return study.run(plan, database_url=url).results
+    plan = measure.specs(["keyset_executemany", "sql_update"], rows=1500, database_url=url)
+    return measure.run(plan, database_url=url).results
 
 
 def test_runs_land_on_the_database_the_url_names(tmp_path, settings):

@@ -25,7 +25,7 @@ def refused(lab, url: str, *secrets: str) -> str:
     """Run a compare against ``url``, expect one line on stderr, and return it after checking it holds no secret."""
     lab.env["DATABASE_URL"] = url
     line = one_line_error(lab.manage(*COMPARE))
-    assert line.startswith("error: ")
+    assert line.startswith("CommandError: ")
     assert not [s for s in secrets if s in line], line
     return line
 
@@ -61,7 +61,7 @@ def test_a_strategy_for_sqlite_alone_is_refused_with_one_line(pg_lab):
     for name in ["test_sqlite_only", *sqlite_only]:
         for command in (("compare", "--strategies", name), ("run_strategy", name)):
             line = one_line_error(pg_lab.manage(*command, "--rows", "1000"))
-            assert line == f"error: strategy '{name}' does not apply to postgresql; it runs on sqlite"
+            assert line == f"CommandError: strategy '{name}' does not apply to postgresql; it runs on sqlite"
     assert {p: p.read_bytes() for p in (pg_lab.root / "results").glob("*/*.json")} == before
 
 
@@ -97,7 +97,7 @@ def wait_for_walking_worker(proc: subprocess.Popen, timeout: float = 120) -> lis
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         children = psutil.Process(proc.pid).children(recursive=True)
-        if any("labproject.bench.worker" in " ".join(c.cmdline()) for c in children):
+        if any("labproject.engine.worker" in " ".join(c.cmdline()) for c in children):
             time.sleep(3)  # set-up, then some rows of the slow walk
             return psutil.Process(proc.pid).children(recursive=True)
         if proc.poll() is not None:

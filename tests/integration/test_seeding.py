@@ -6,7 +6,8 @@ from django.db.models.expressions import RawSQL
 
 from labproject.iteration.calculation import calculation_sql, some_calculation
 from labproject.iteration.models import SeedRecord, SomeModel
-from seed import PayloadSpec, seed_table
+from labproject.iteration.seeding import seed_table
+from seed import PayloadSpec
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,8 +8,9 @@ from django.db import connection
 from labproject import strategies
 from labproject.iteration.calculation import calculation_sql
 from labproject.iteration.models import SomeModel
+from labproject.iteration.seeding import seed_table
 from labproject.strategies.base import RunContext
-from seed import PayloadSpec, seed_table
+from seed import PayloadSpec
 from tests.conftest import one_line_error
 
 BEYOND = ["keyset_bulk_update", "keyset_executemany", "keyset_update_from_values", "sql_update", "sql_update_batched"]

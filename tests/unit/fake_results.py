@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labproject.bench.result import RunResult
+from labproject.engine.result import RunResult
 
 MIB = 2**20
 BASELINE = 40 * MIB

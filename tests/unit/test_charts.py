@@ -3,9 +3,9 @@
 import pytest
 
 from labproject import charts
-from labproject.bench import tidy
 from labproject.charts.objects import short_site
 from labproject.charts.timeline import thin
+from labproject.engine import tidy
 from tests.unit.fake_results import five_methods, result
 
 SETTING = ("1,000 rows", "300 B payload", "sqlite 3.40.1", "journal_mode wal", "synchronous normal", "DEBUG off",
@@ -128,7 +128,7 @@ def test_allocation_sites_and_retained_types_show_one_strategy_at_a_time_with_un
 def test_short_site_keeps_the_part_a_reader_recognises():
     assert short_site("/v/lib/python3.11/site-packages/django/db/utils.py:98") == "django/db/utils.py:98"
     assert short_site("/usr/lib/python3.11/functools.py:52") == "functools.py:52"
-    assert short_site("/work/main/labproject/bench/probes.py:46") == "labproject/bench/probes.py:46"
+    assert short_site("/work/main/labproject/engine/probes.py:46") == "labproject/engine/probes.py:46"
 
 
 def test_query_chart_shows_median_count_and_time_in_queries():

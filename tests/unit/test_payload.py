@@ -4,7 +4,8 @@ import pytest
 
 from labproject.errors import BadInput
 from labproject.iteration.calculation import calculate
-from seed import PRESETS, PayloadSpec, generate_rows, resolve_size
+from labproject.shape import check_shape, resolve_size
+from seed import PRESETS, PayloadSpec, generate_rows
 from seed.payload import MIN_PAYLOAD_BYTES
 
 
@@ -47,9 +48,11 @@ def test_every_payload_has_the_asked_size_and_shape(size):
         ({"rows": 10, "seed": -1}, "seed"),
     ],
 )
-def test_bad_sizes_are_refused(kwargs, message):
-    with pytest.raises(BadInput, match=message):
+def test_bad_sizes_are_refused_by_the_generator_and_by_the_lab_in_one_line(kwargs, message):
+    with pytest.raises(ValueError, match=message):
         PayloadSpec(**kwargs)
+    with pytest.raises(BadInput, match=message):
+        check_shape(**{"payload_bytes": 300, "seed": 1, **kwargs})
 
 
 def test_force_lifts_the_ceiling():

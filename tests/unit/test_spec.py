@@ -1,7 +1,7 @@
 import pytest
 
 from labproject import strategies
-from labproject.bench.spec import RunSpec
+from labproject.engine.spec import RunSpec
 from labproject.errors import BadInput, NotApplicable, UnknownStrategy
 
 
@@ -36,7 +36,7 @@ def test_the_registry_lists_the_article_five_in_method_order():
 
 
 def test_the_plan_groups_runs_by_table_shape_then_goes_round_robin():
-    from labproject.bench.runner import plan
+    from labproject.engine.runner import plan
 
     small = [RunSpec(strategy=n, rows=10, backend="sqlite", repeats=2) for n in ("iterator_save", "sql_update")]
     large = RunSpec(strategy="iterator_save", rows=20, backend="sqlite", repeats=2)

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from labproject.bench.result import SCHEMA_VERSION, RunResult
-from labproject.bench.store import ResultStore
-from labproject.bench.summary import format_table, summarize
-from labproject.bench.tidy import runs_table, samples_table
+from labproject.engine.result import SCHEMA_VERSION, RunResult
+from labproject.engine.store import ResultStore
+from labproject.engine.summary import format_table, summarize
+from labproject.engine.tidy import runs_table, samples_table
 from labproject.errors import ResultFormatError
 
 
@@ -57,7 +57,7 @@ def test_a_killed_writer_leaves_no_half_file(tmp_path):
     code = f"""
 import sys
 sys.path.insert(0, {str(tmp_path)!r})
-from labproject.bench.store import ResultStore
+from labproject.engine.store import ResultStore
 from tests.unit.test_store import make_result
 timeline = [[i / 1000, 50_000_000 + i, i] for i in range(6_000_000)]
 ResultStore({str(tmp_path / "store")!r}).write(make_result("s", rss_timeline=timeline))
@@ -87,7 +87,7 @@ def test_tidy_tables_and_summary():
 
 
 def test_a_long_timeline_is_decimated_evenly_and_keeps_its_peak():
-    from labproject.bench.sampler import Timeline
+    from labproject.engine.sampler import Timeline
 
     timeline = Timeline(limit=100)
     for i in range(10_000):

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labproject.bench.result import RunResult
-from labproject.studies import faster, growth, leak, recommend, scaling, verdicts
-from labproject.studies.verdicts import CONFIRMED, DEPENDS, NOT_MEASURED, REFUTED, Finding
-from labproject.study import Measured
+from labproject.analysis import floor, growth, leak, recommend, scaling, verdicts
+from labproject.analysis.verdicts import CONFIRMED, DEPENDS, NOT_MEASURED, REFUTED, Finding
+from labproject.engine.measured import Measured
+from labproject.engine.result import RunResult
 
 MIB = 2**20
 
@@ -196,7 +196,7 @@ def floor_runs(times: dict[str, tuple[int, float, float]], backend: str = "sqlit
 
 
 def test_time_per_row_is_compared_with_the_floor_even_at_a_smaller_size():
-    table = faster.against_floor(floor_runs({"sql_update": (500_000, 1.0, 0.0),
+    table = floor.against_floor(floor_runs({"sql_update": (500_000, 1.0, 0.0),
                                              "iterator_save": (50_000, 5.0, 1.0)})).set_index("strategy")
     assert table.loc["iterator_save", "x floor"] == pytest.approx(50.0)
     assert table.loc["sql_update", "s per 100k rows"] == pytest.approx(0.2)
@@ -210,7 +210,7 @@ SITUATIONS = {
 
 
 def advice(times: dict, **options) -> pd.DataFrame:
-    return recommend.recommend(faster.against_floor(floor_runs(times)), **options).set_index("situation")
+    return recommend.recommend(floor.against_floor(floor_runs(times)), **options).set_index("situation")
 
 
 def test_the_python_pick_is_the_fastest_serial_strategy_and_sql_goes_to_the_floor():

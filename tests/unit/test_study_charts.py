@@ -2,10 +2,10 @@
 
 import pandas as pd
 
+from labproject.analysis import floor, scaling
 from labproject.charts.floor import time_and_memory_map
 from labproject.charts.scaling import cost_against_rows
 from labproject.charts.survival import survival_grid
-from labproject.studies import faster, scaling
 
 SETTING = {"payload_bytes": 300, "backend": "sqlite", "debug": False}
 
@@ -46,7 +46,7 @@ def test_the_floor_map_has_one_point_per_strategy():
     table = pd.DataFrame([{**SETTING, "strategy": n, "rows": 1_000, "status": "ok", "wall_seconds": s,
                            "peak_above_baseline_mib": p, "baseline_mib": 45.0}
                           for n, s, p in (("sql_update", 0.1, 0.0), ("keyset_executemany", 0.2, 1.0))])
-    fig = time_and_memory_map(faster.against_floor(table), table)
+    fig = time_and_memory_map(floor.against_floor(table), table)
     points = {name: x for trace in fig.data for name, x in zip(trace.text, trace.x, strict=True)}
     assert points == {"sql_update": 1.0, "keyset_executemany": 2.0}
     assert fig.layout.xaxis.type == "log"

@@ -1,14 +1,12 @@
 """``manage.py compare``: run several strategies, each repeat in its own process, and tabulate them."""
 
-import sys
 
-from django.core.management.base import BaseCommand
-
-from labproject.bench.command import run_and_report
-from labproject.cli import add_run_arguments, name_list
+from labproject.cli import name_list
+from labproject.engine.command import add_run_arguments, run_and_report
+from labproject.iteration.management.base import LabCommand
 
 
-class Command(BaseCommand):
+class Command(LabCommand):
     help = "Run strategies in fresh processes, measure memory and time, verify every row, and tabulate."
 
     def add_arguments(self, parser):
@@ -16,6 +14,4 @@ class Command(BaseCommand):
         add_run_arguments(parser)
 
     def handle(self, *args, **options):
-        code = run_and_report(name_list(options["strategies"]), options, self.stdout)
-        if code:
-            sys.exit(code)
+        run_and_report(name_list(options["strategies"]), options, self.stdout)

@@ -1,17 +1,14 @@
 """``manage.py run_strategy``: run one strategy in a fresh process, or list the registry."""
 
-import sys
 import textwrap
 
-from django.core.management.base import BaseCommand
-
 from labproject import strategies
-from labproject.bench.command import run_and_report
-from labproject.cli import add_run_arguments
+from labproject.engine.command import add_run_arguments, run_and_report
 from labproject.errors import BadInput
+from labproject.iteration.management.base import LabCommand
 
 
-class Command(BaseCommand):
+class Command(LabCommand):
     help = "Run one strategy in a fresh process and verify it (or --list the registry)."
 
     def add_arguments(self, parser):
@@ -28,6 +25,4 @@ class Command(BaseCommand):
             return
         if not options["name"]:
             raise BadInput(f"name a strategy to run; known: {', '.join(strategies.names())}")
-        code = run_and_report([options["name"]], options, self.stdout)
-        if code:
-            sys.exit(code)
+        run_and_report([options["name"]], options, self.stdout)

@@ -2,13 +2,13 @@
 
 import sys
 
-from django.core.management.base import BaseCommand
-
 from labproject.cli import add_table_arguments, table_from_options
-from seed import PayloadSpec, seed_table
+from labproject.iteration.management.base import LabCommand
+from labproject.iteration.seeding import seed_table
+from seed import PayloadSpec
 
 
-class Command(BaseCommand):
+class Command(LabCommand):
     help = "Load SomeModel with N deterministic JSON rows (a no-op when the table already holds them)."
 
     def add_arguments(self, parser):

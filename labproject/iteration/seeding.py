@@ -11,9 +11,9 @@ from typing import TextIO
 from django.db import connections, transaction
 
 from labproject.errors import Interrupted
+from labproject.iteration.loaders import clear_table, loader_for
 from labproject.iteration.models import SeedRecord, SomeModel
 from labproject.iteration.readiness import ensure_ready
-from seed.loaders import clear_table, loader_for
 from seed.payload import GENERATOR_VERSION, PayloadSpec, generate_rows
 
 CHUNK_ROWS = 25_000

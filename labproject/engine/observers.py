@@ -6,8 +6,8 @@ import sys
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from labproject.bench.result import RunResult
-    from labproject.bench.spec import RunSpec
+    from labproject.engine.result import RunResult
+    from labproject.engine.spec import RunSpec
 
 
 class RunObserver(Protocol):

@@ -20,14 +20,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from labproject.bench.observers import RunObserver
-from labproject.bench.progress import RUNNING, SETUP, ProgressBoard
-from labproject.bench.result import RunResult
-from labproject.bench.sampler import Timeline, TreeSampler, kill_tree
-from labproject.bench.spec import RunSpec
-from labproject.bench.store import ResultStore
-from labproject.database import last_line, redact
+from labproject.database import redact
+from labproject.engine.observers import RunObserver
+from labproject.engine.progress import RUNNING, SETUP, ProgressBoard
+from labproject.engine.result import RunResult
+from labproject.engine.sampler import Timeline, TreeSampler, kill_tree
+from labproject.engine.spec import RunSpec
+from labproject.engine.store import ResultStore
 from labproject.errors import BadInput, Interrupted, WorkerFailed
+from labproject.processes import last_line
 
 SAMPLE_INTERVAL = 0.005
 PSS_INTERVAL = 0.1  # reading smaps_rollup costs ~1-2 ms a process: every 100 ms keeps it under 5% of a core
@@ -104,13 +105,14 @@ def compare(
 
 def worker_command(spec: RunSpec, repeat: int, board: Path, output: Path) -> list[str]:
     """Return the command line that starts one worker."""
-    return [sys.executable, "-m", "labproject.bench.worker", "--spec", json.dumps(spec.to_dict()),
+    return [sys.executable, "-m", "labproject.engine.worker", "--spec", json.dumps(spec.to_dict()),
             "--repeat", str(repeat), "--board", str(board), "--output", str(output)]
 
 
 def _seed(spec: RunSpec, database_url: str | None, progress: bool) -> None:
     """Bring the table to the spec's shape: here, or through ``manage.py seed_rows`` on another database."""
-    from seed import PayloadSpec, seed_table
+    from labproject.iteration.seeding import seed_table
+    from seed import PayloadSpec
 
     if database_url is None:
         outcome = seed_table(PayloadSpec(spec.rows, spec.payload_bytes, spec.seed, force=spec.force),

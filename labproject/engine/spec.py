@@ -6,7 +6,7 @@ import os
 from dataclasses import asdict, dataclass, field
 
 from labproject.errors import BadInput
-from seed.payload import validate as validate_payload
+from labproject.shape import check_shape
 
 PROBES = ("rss", "tracemalloc", "pympler", "queries")
 # Python + Django alone take more than this: a cap below it can only kill the worker at start-up.
@@ -42,7 +42,7 @@ class RunSpec:
 
         probes = tuple(dict.fromkeys(("rss", *self.probes)))
         object.__setattr__(self, "probes", probes)
-        validate_payload(self.rows, self.payload_bytes, self.seed, force=self.force)
+        check_shape(self.rows, self.payload_bytes, self.seed, force=self.force)
         _positive("batch size", self.batch_size, MAX_BATCH_SIZE)
         _positive("repeats", self.repeats, MAX_REPEATS)
         _positive("partitions", self.partitions, 64)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from labproject.bench.result import RunResult
+from labproject.engine.result import RunResult
 
 MIB = 2**20
 RUN_COLUMNS = [

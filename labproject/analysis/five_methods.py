@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from labproject.bench.summary import summarize
-from labproject.bench.tidy import MIB
+from labproject.engine.summary import summarize
+from labproject.engine.tidy import MIB
 
 FLAT_SHARE = 0.25  # a strategy is "flat" when its median peak is at most this share of the highest
 
@@ -49,7 +49,7 @@ def headline(runs: pd.DataFrame) -> str:
             f"slowest {wall.idxmax()} ({wall.max():.2f} s)" + (f"; not ok: {failed}" if failed else ""))
 
 
-def three_views(rss_runs: pd.DataFrame, traced_runs: pd.DataFrame, pympler_runs: pd.DataFrame) -> pd.DataFrame:
+def three_views_table(rss_runs: pd.DataFrame, traced_runs: pd.DataFrame, pympler_runs: pd.DataFrame) -> pd.DataFrame:
     """Return per strategy the median of what each tool saw grow: RSS, tracemalloc's peak, pympler's retained size."""
     def median(runs: pd.DataFrame, column: str) -> pd.Series:
         ok = runs[runs["status"] == "ok"]

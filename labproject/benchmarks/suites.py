@@ -1,4 +1,4 @@
-"""``python -m labproject.bench.benchmark SUITE``: the targets' figures and ratios, measured in one run.
+"""``python -m labproject.benchmarks SUITE``: the targets' figures and ratios, measured in one run.
 
 Suites:
 - ``article``: the five methods at 50,000 rows, 3 repeats: queryset_loop's peak above baseline
@@ -42,10 +42,10 @@ def _run(names: list[str], rows: int, repeats: int, label: str, pss_interval: ob
     """Compare ``names`` at ``rows`` and return the runs table."""
     from django.db import connection
 
-    from labproject.bench.observers import ProgressBar
-    from labproject.bench.runner import compare
-    from labproject.bench.spec import RunSpec
-    from labproject.bench.tidy import runs_table
+    from labproject.engine.observers import ProgressBar
+    from labproject.engine.runner import compare
+    from labproject.engine.spec import RunSpec
+    from labproject.engine.tidy import runs_table
 
     specs = [RunSpec(strategy=n, rows=rows, backend=connection.vendor, repeats=repeats, **spec) for n in names]
     bar = ProgressBar(disable=not sys.stderr.isatty())
@@ -158,7 +158,7 @@ def near_floor(args) -> int:
     share = (pipelined["pss_read_seconds"] / pipelined["wall_seconds"]).median()
     off = _medians(_run(["pipelined"], rows, args.repeats or 3, "bench-pss-off", pss_interval=None))
     cost = table.loc["pipelined", "wall_s"] / off.loc["pipelined", "wall_s"] - 1
-    from labproject.bench.runner import PSS_INTERVAL
+    from labproject.engine.runner import PSS_INTERVAL
 
     print(f"reading PSS every {PSS_INTERVAL * 1000:.0f} ms: the runner spends {share:.1%} of the run reading "
           f"smaps_rollup; pipelined "
@@ -190,13 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--huge-rows", type=int, default=5_000_000, help="the flatness check's largest size")
     args = parser.parse_args(argv)
     _setup()
-    from labproject.errors import LabError
+    from labproject.errors import exit_code_of
 
-    try:
-        return SUITES[args.suite](args)
-    except LabError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    return exit_code_of(lambda: SUITES[args.suite](args))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""``python -m seed.bench``: seeding throughput, start-up included, on a fresh temporary SQLite file.
+"""``python -m labproject.benchmarks.seeding``: seeding throughput, start-up included, on a fresh temporary SQLite file.
 
 Each repeat runs ``manage.py seed_rows`` as a new process, as a user would, and times it whole.
 """
@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # The issues' goals: executemany into SQLite, COPY into PostgreSQL (a server round trip away).
 GOALS = {"sqlite": 150_000, "postgres": 100_000}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from labproject.bench.summary import summarize
+from labproject.engine.summary import summarize
 
 RSS_ONLY = "rss"
 COLUMNS = ["strategy", "probe", "runs", "reference_runs", "time_ratio", "baseline_diff_mib", "peak_diff_mib"]

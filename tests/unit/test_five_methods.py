@@ -2,15 +2,15 @@
 
 import pytest
 
-from labproject import readout
-from labproject.bench import tidy
-from labproject.bench.overhead import overhead_by_probe, probe_overhead
-from tests.unit.fake_results import five_methods
+from labproject.analysis import five_methods
+from labproject.analysis.overhead import overhead_by_probe, probe_overhead
+from labproject.engine import tidy
+from tests.unit.fake_results import five_methods as fake_five_methods
 
 
 @pytest.fixture
 def runs():
-    return tidy.runs_table(five_methods())
+    return tidy.runs_table(fake_five_methods())
 
 
 def test_probe_overhead_compares_each_probe_with_rss_only_runs_of_the_same_strategy(runs):
@@ -29,26 +29,26 @@ def test_overhead_by_probe_gives_the_range_over_strategies(runs):
     by_probe = overhead_by_probe(probe_overhead(runs)).set_index("probe")
     assert by_probe.loc["tracemalloc", "time_ratio_min"] == pytest.approx(12 / 3.5)
     assert by_probe.loc["tracemalloc", "time_ratio_max"] == pytest.approx(20 / 5.5)
-    line = readout.overhead_lines(by_probe.reset_index())
+    line = five_methods.overhead_lines(by_probe.reset_index())
     assert line.splitlines()[0].startswith("tracemalloc: 3.")
     assert "over 2 strategies" in line
 
 
 def test_flat_strategies_and_the_verdict_come_from_the_peaks(runs):
     plain = runs[runs["probes"] == "rss"]
-    assert readout.flat_strategies(plain) == ["flat"]
-    assert readout.memory_verdict(plain) == (
+    assert five_methods.flat_strategies(plain) == ["flat"]
+    assert five_methods.memory_verdict(plain) == (
         "flat (median peak at most 25% of the highest, 105.0 MiB): flat (2.5 MiB); grows: steep (105.0 MiB)")
 
 
 def test_headline_names_extremes_with_their_medians(runs):
-    line = readout.headline(runs[runs["probes"] == "rss"])
+    line = five_methods.headline(runs[runs["probes"] == "rss"])
     assert line == ("1,000 rows, 2 repeat(s): most memory steep (+105.0 MiB median peak), least flat (+2.5 MiB); "
                     "fastest steep (3.50 s median), slowest flat (5.50 s)")
 
 
 def test_three_views_put_rss_tracemalloc_and_pympler_side_by_side(runs):
-    table = readout.three_views(runs[runs["probes"] == "rss"], runs[runs["probes"] == "rss,tracemalloc"],
+    table = five_methods.three_views_table(runs[runs["probes"] == "rss"], runs[runs["probes"] == "rss,tracemalloc"],
                                 runs[runs["probes"] == "rss,pympler"])
     assert table.loc["steep"].tolist() == [105.0, 90.0, 2.5]
     assert table.loc["flat", "tracemalloc peak (MiB)"] == 1.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from labproject.studies.growth import PER_ROWS
+from labproject.analysis.growth import PER_ROWS
 
 # Peaks at or below this are fitted (and drawn) at this value: RSS cannot resolve less, and log(0) is not defined.
 MEMORY_FLOOR_MIB = 0.25

@@ -14,7 +14,7 @@ import warnings
 from datetime import datetime
 from pathlib import Path
 
-from labproject.bench.result import RunResult
+from labproject.engine.result import RunResult
 from labproject.errors import ResultFormatError
 
 

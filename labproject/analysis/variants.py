@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from labproject.bench.result import RunResult
-from labproject.study import Measured
+from labproject.engine.measured import Measured
+from labproject.engine.result import RunResult
 
 SEPARATOR = " · "
 

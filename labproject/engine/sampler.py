@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import psutil
 
-from labproject.bench.memory import pss_bytes, rss_bytes
+from labproject.engine.memory import pss_bytes, rss_bytes
 
 MAX_SAMPLES = 20_000
 

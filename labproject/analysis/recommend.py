@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from labproject.studies.faster import FLOOR
+from labproject.analysis.floor import FLOOR
 
 BATCHED_FLOOR = "sql_update_batched"
 PIPELINED = "pipelined"

@@ -47,13 +47,3 @@ def malloc_trim() -> bool:
         return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
     except (OSError, AttributeError):
         return False
-
-
-def die_with_parent() -> None:
-    """Have the kernel kill this process if its parent dies, so a killed runner leaves no orphan."""
-    try:
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass

@@ -1,6 +1,6 @@
 """The worker: a fresh interpreter that runs one strategy once and writes one JSON document.
 
-Started by the runner as ``python -m labproject.bench.worker --spec JSON --repeat N --board PATH
+Started by the runner as ``python -m labproject.engine.worker --spec JSON --repeat N --board PATH
 --output PATH``. Steps: set Django up, reset ``field`` to NULL, start the probes, record the
 baseline RSS and reset the kernel's high-water mark, run the strategy, read the peak, stop the
 probes, give freed memory back (``malloc_trim``) to see what was only allocator retention, and
@@ -18,8 +18,9 @@ import time
 import traceback
 from pathlib import Path
 
-from labproject.bench import memory
-from labproject.bench.progress import FINISHING, ProgressBoard
+from labproject.engine import memory
+from labproject.engine.progress import FINISHING, ProgressBoard
+from labproject.processes import die_with_parent
 
 
 def prepare_table(vendor: str) -> None:
@@ -69,8 +70,8 @@ def run(spec_data: dict, repeat: int, board: ProgressBoard) -> dict:
     from django.db import connection
 
     from labproject import strategies
-    from labproject.bench import environment
-    from labproject.bench.probes import make_probes
+    from labproject.engine import environment
+    from labproject.engine.probes import make_probes
     from labproject.strategies.base import RunContext
 
     chosen = strategies.get(spec_data["strategy"], connection.vendor)
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--board", required=True, help="shared progress file created by the runner")
     parser.add_argument("--output", required=True, help="where to write this worker's JSON document")
     args = parser.parse_args(argv)
-    memory.die_with_parent()
+    die_with_parent()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labproject.settings")
     board = ProgressBoard(Path(args.board))
     try:

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from labproject.bench.summary import summarize
-from labproject.bench.tidy import MIB
-from labproject.studies.growth import PER_ROWS, median_growth, plateau
-from labproject.studies.querylog import LogCost
-from labproject.studies.verdicts import CONFIRMED, DEPENDS, NOISE_MIB, NOT_MEASURED, REFUTED, Finding, margin
-from labproject.study import Measured
+from labproject.analysis.growth import PER_ROWS, median_growth, plateau
+from labproject.analysis.querylog import LogCost
+from labproject.analysis.verdicts import CONFIRMED, DEPENDS, NOISE_MIB, NOT_MEASURED, REFUTED, Finding, margin
+from labproject.engine.measured import Measured
+from labproject.engine.summary import summarize
+from labproject.engine.tidy import MIB
 
 METHOD_3 = "iterator_bulk_update"
 

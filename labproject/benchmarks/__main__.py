@@ -1,0 +1,5 @@
+import sys
+
+from labproject.benchmarks.suites import main
+
+sys.exit(main())

@@ -1,0 +1,58 @@
+"""Run strategies from a notebook cell or a panel into the results store, and get the tidy tables back.
+
+    from labproject.engine import measure
+    measured = measure.run(measure.specs(measure.article_strategies(), rows=50_000, repeats=3), label="five")
+    measured.runs, measured.samples   # tidy tables, what charts take
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from labproject.engine.measured import Measured
+from labproject.engine.spec import RunSpec
+
+
+def article_strategies() -> list[str]:
+    """Return the article's five methods in its order."""
+    from labproject import strategies
+
+    return [s.name for s in strategies.all_strategies() if s.method is not None]
+
+
+def backend_of(database_url: str | None) -> str:
+    """Return the backend a URL names, or this kernel's when it is empty or None."""
+    if not database_url:
+        from django.db import connection
+
+        return connection.vendor
+    from labproject.database import backend_name, database_config
+
+    return backend_name(database_config(database_url)["ENGINE"])
+
+
+def specs(strategies: Iterable[str], *, rows: int, repeats: int = 1, probes: Sequence[str] = (),
+          database_url: str | None = None, **options) -> list[RunSpec]:
+    """Return one validated spec per strategy (``options`` as RunSpec's).
+
+    The specs are for the database this kernel uses, or the one ``database_url`` names.
+    """
+    backend = backend_of(database_url)
+    return [RunSpec(strategy=name, rows=rows, repeats=repeats, probes=tuple(probes), backend=backend, **options)
+            for name in strategies]
+
+
+def run(plan: Sequence[RunSpec], *, label: str = "", observers: Sequence = (),
+        database_url: str | None = None) -> Measured:
+    """Run ``plan`` (each repeat in a fresh worker) into a new session of the store; return the batch.
+
+    ``database_url`` (empty or None: this kernel's database) says where the workers run. A progress
+    bar shows every row of every run. A kernel interrupt kills the running worker and raises
+    ``labproject.errors.Interrupted``; finished runs stay in the store.
+    """
+    from labproject.engine.observers import ProgressBar
+    from labproject.engine.runner import compare
+
+    watching = [ProgressBar(disable=False), *observers]
+    return Measured(compare(plan, label=label, observers=watching, seed_progress=False,
+                            database_url=database_url or None))
