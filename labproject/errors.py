@@ -15,6 +15,11 @@ class LabError(Exception):
 
     exit_code = 2
 
+    def __init__(self, *args: object, exit_code: int | None = None) -> None:
+        super().__init__(*args)
+        if exit_code is not None:  # a stop by signal N exits 128 + N, as a shell would report it
+            self.exit_code = exit_code
+
 
 class ConfigError(LabError):
     """The environment names a database or setting the workbench cannot use."""

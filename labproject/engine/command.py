@@ -17,6 +17,8 @@ from labproject.errors import BadInput, RunsFailed
 def add_run_arguments(parser) -> None:
     """Add the options every measuring command shares (table, batch, probes, cap, DEBUG, output)."""
     add_table_arguments(parser, "table size (default 50000, the article's)")
+    parser.add_argument("--target", default="lab",
+                        help="what to walk: lab (default), invoices, or your own as package.module:attribute")
     parser.add_argument("--batch-size", default="1000", help="chunk/page/batch size (default 1000)")
     parser.add_argument("--repeats", default="1", help="runs per strategy, each in a fresh process")
     parser.add_argument("--probes", default="rss", help="comma list of rss,tracemalloc,pympler,queries")
@@ -38,6 +40,7 @@ def specs_from_options(names: list[str], options: dict) -> list:
     common = {
         **table_from_options(options, default_rows=50_000),
         "backend": connection.vendor,
+        "target": options["target"],
         "batch_size": whole_number("--batch-size", options["batch_size"]),
         "repeats": whole_number("--repeats", options["repeats"]),
         "probes": tuple(name_list(options["probes"])),

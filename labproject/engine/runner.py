@@ -35,7 +35,7 @@ PSS_INTERVAL = 0.1  # reading smaps_rollup costs ~1-2 ms a process: every 100 ms
 
 
 def _shape(spec: RunSpec) -> tuple:
-    return spec.rows, spec.payload_bytes, spec.seed
+    return spec.target, spec.rows, spec.payload_bytes, spec.seed
 
 
 def plan(specs: Sequence[RunSpec]) -> list[tuple[RunSpec, int]]:
@@ -112,17 +112,21 @@ def worker_command(spec: RunSpec, repeat: int, board: Path, output: Path) -> lis
 def _seed(spec: RunSpec, database_url: str | None, progress: bool) -> None:
     """Bring the table to the spec's shape: here, or through ``manage.py seed_rows`` on another database."""
     from labproject.iteration.seeding import seed_table
+    from labproject.iteration.targets import lab_table
     from seed import PayloadSpec
 
+    if lab_table(spec.target) is None:
+        return  # a reader's own table is measured as it is; the lab cannot seed it
     if database_url is None:
         outcome = seed_table(PayloadSpec(spec.rows, spec.payload_bytes, spec.seed, force=spec.force),
-                             progress=progress)
+                             target=spec.target, progress=progress)
         if not outcome.skipped:
             print(outcome.message(), file=sys.stderr)
         return
     from django.conf import settings
 
-    command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "seed_rows", "--rows", str(spec.rows),
+    command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "seed_rows", "--target", spec.target,
+               "--rows", str(spec.rows),
                "--payload-bytes",
                str(spec.payload_bytes), "--seed", str(spec.seed), "--no-progress"] + ["--force"] * spec.force
     done = subprocess.run(command, env=worker_environment(spec, database_url), capture_output=True, text=True,

@@ -26,6 +26,7 @@ class RunSpec:
     strategy: str
     rows: int
     backend: str
+    target: str = "lab"  # a lab table's target (lab, invoices) or package.module:attribute
     payload_bytes: int = 300
     seed: int = 1
     batch_size: int = 1000
@@ -56,6 +57,9 @@ class RunSpec:
                     f"memory cap {self.memory_cap_mb} MiB is below any worker's baseline "
                     f"(Python + Django need more than {MIN_MEMORY_CAP_MB} MiB)"
                 )
+        from labproject.iteration.targets import get_target
+
+        get_target(self.target)  # an unknown or unimportable target is refused before anything runs
         chosen = strategies.get(self.strategy, self.backend)
         limit = chosen.max_batch_size.get(self.backend)
         if limit and self.batch_size > limit:

@@ -23,35 +23,25 @@ from labproject.engine.progress import FINISHING, ProgressBoard
 from labproject.processes import die_with_parent
 
 
-def prepare_table(vendor: str) -> None:
-    """Reset the target column so every run starts from the same table, and settle the storage."""
+def prepare_table(target, vendor: str) -> None:
+    """Reset the target column so every run starts from the same table, and settle the storage.
+
+    SQLite skips rewriting a row whose bytes do not change, so a run on an already-updated table
+    would be fast for the wrong reason: every run starts from NULLs.
+    """
     from django.db import connection
 
-    from labproject.iteration.models import SomeModel
+    if not target.written.null:
+        from labproject.errors import NotApplicable
 
-    SomeModel.objects.update(field=None)
+        raise NotApplicable(f"the engine resets {target.model._meta.label}.{target.field} to NULL before every run, "
+                            "and that column is not nullable")
+    target.queryset.update(**{target.field: None})
     with connection.cursor() as cursor:
         if vendor == "sqlite":
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         elif vendor == "postgresql":
-            cursor.execute(f'VACUUM ANALYZE "{SomeModel._meta.db_table}"')
-
-
-def verify(vendor: str) -> tuple[int, int, int]:
-    """Return ``(rows in table, rows right, rows wrong or NULL)`` checked in SQL."""
-    from django.db import connection
-
-    from labproject.iteration.calculation import calculation_sql
-    from labproject.iteration.models import SomeModel
-
-    table = SomeModel._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT COUNT(*), SUM(CASE WHEN "field" = {calculation_sql(vendor)} THEN 1 ELSE 0 END) FROM "{table}"'
-        )
-        total, right = cursor.fetchone()
-    right = int(right or 0)
-    return total, right, total - right
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(target.table)}")
 
 
 def one_line(exc: BaseException) -> str:
@@ -72,15 +62,27 @@ def run(spec_data: dict, repeat: int, board: ProgressBoard) -> dict:
     from labproject import strategies
     from labproject.engine import environment
     from labproject.engine.probes import make_probes
-    from labproject.strategies.base import RunContext
+    from labproject.errors import NotApplicable
+    from labproject.iteration.targets import get_target
+    from labproject.walk import Walk
+    from labproject.walk.verification import verify
 
     chosen = strategies.get(spec_data["strategy"], connection.vendor)
-    prepare_table(connection.vendor)
+    target = get_target(spec_data.get("target", "lab"))
+
+    def progress(walk: Walk) -> None:
+        board.rows_done = walk.rows_done
+
+    ctx = Walk(target, spec_data["batch_size"], options={"partitions": spec_data.get("partitions")},
+               on_progress=progress)
+    refusal = chosen.refusal(ctx)
+    if refusal:
+        raise NotApplicable(refusal)
+    prepare_table(target, connection.vendor)
     probes = make_probes(spec_data["probes"])
     part: dict = {"pid": os.getpid(), "environment": environment.describe()}
     for probe in probes:
         probe.start()
-    ctx = RunContext(spec_data["batch_size"], options=spec_data, counter=board)
     gc.collect()
     part["baseline_rss_bytes"] = baseline = memory.rss_bytes()
     kernel_peak = memory.reset_peak()
@@ -107,11 +109,13 @@ def run(spec_data: dict, repeat: int, board: ProgressBoard) -> dict:
     gc.collect()
     memory.malloc_trim()
     part["trimmed_rss_bytes"] = memory.rss_bytes()
-    total, right, wrong = verify(connection.vendor)
-    ok = wrong == 0 and right == spec_data["rows"] and total == spec_data["rows"]
-    part.update(status="ok" if ok else "wrong", rows_done=board.rows_done, rows_verified=right, rows_wrong=wrong)
-    if total != spec_data["rows"]:
-        part["error"] = f"table holds {total} rows, expected {spec_data['rows']}"
+    rule = chosen.verify_sql(connection.vendor) if chosen.verify_sql else None
+    checked = verify(target, expression=rule)
+    ok = checked.wrong == 0 and checked.right == spec_data["rows"] and checked.total == spec_data["rows"]
+    part.update(status="ok" if ok else "wrong", rows_done=board.rows_done, rows_verified=checked.right,
+                rows_wrong=checked.wrong)
+    if checked.total != spec_data["rows"]:
+        part["error"] = f"table holds {checked.total} rows, expected {spec_data['rows']}"
     return part
 
 

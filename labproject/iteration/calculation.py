@@ -5,6 +5,8 @@ with the SQL twin, and the ``sql_*`` strategies use the twin as the in-database 
 The calculation reads the nested JSON payload the seeder writes::
 
     {"id": 7, "metrics": {"score": 512, "tags": ["k2", "q9", ...]}, "note": "..."}
+
+The second lab table's calculation, an invoice's total from its line items, is here too.
 """
 
 from __future__ import annotations
@@ -25,15 +27,25 @@ def some_calculation(obj: Any) -> int:
     return calculate(obj.data)
 
 
-_SQL = {
-    "sqlite": "(json_extract({col}, '$.metrics.score') * 2 + json_array_length({col}, '$.metrics.tags'))",
-    "postgresql": "(({col} -> 'metrics' ->> 'score')::integer * 2 + jsonb_array_length({col} -> 'metrics' -> 'tags'))",
+# ``{data}`` stands for the quoted payload column (see labproject.walk.Target.sql).
+SOME_CALCULATION_SQL = {
+    "sqlite": "(json_extract({data}, '$.metrics.score') * 2 + json_array_length({data}, '$.metrics.tags'))",
+    "postgresql": ("(({data} -> 'metrics' ->> 'score')::integer * 2 "
+                   "+ jsonb_array_length({data} -> 'metrics' -> 'tags'))"),
+}
+# ``{lines}`` stands for the quoted line-items column.
+INVOICE_TOTAL_SQL = {
+    "sqlite": ("(SELECT COALESCE(SUM(json_extract(l.value, '$.qty') * json_extract(l.value, '$.unit_cents') "
+               "- json_extract(l.value, '$.discount_cents')), 0) FROM json_each({lines}) AS l)"),
+    "postgresql": ("(SELECT COALESCE(SUM((l ->> 'qty')::bigint * (l ->> 'unit_cents')::bigint "
+                   "- (l ->> 'discount_cents')::bigint), 0) FROM jsonb_array_elements({lines}) AS l)"),
 }
 
 
 def calculation_sql(vendor: str, column: str = '"data"') -> str:
     """Return the SQL expression that computes the same value from ``column`` on ``vendor``."""
     try:
-        return _SQL[vendor].format(col=column)
+        return SOME_CALCULATION_SQL[vendor].format(data=column)
     except KeyError:
-        raise NotApplicable(f"no SQL twin of the calculation for {vendor!r}; known: {sorted(_SQL)}") from None
+        known = sorted(SOME_CALCULATION_SQL)
+        raise NotApplicable(f"no SQL twin of the calculation for {vendor!r}; known: {known}") from None

@@ -1,4 +1,4 @@
-"""Bulk loaders, one per backend: each writes ``(pk, payload)`` rows on an open transaction.
+"""Bulk loaders, one per backend: each writes generated rows into named columns on an open transaction.
 
 SQLite takes one ``executemany`` per chunk on the raw connection (Django's cursor wrapper
 adds nothing here but per-call overhead); PostgreSQL takes ``COPY ... FROM STDIN``.
@@ -6,32 +6,36 @@ adds nothing here but per-call overhead); PostgreSQL takes ``COPY ... FROM STDIN
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from labproject.errors import NotApplicable
 
-Rows = Iterable[tuple[int, str]]
+Rows = Iterable[tuple]
 
 
-def load_sqlite(connection, table: str, rows: Rows) -> None:
+def load_sqlite(connection, table: str, columns: Sequence[str], rows: Rows) -> None:
     """Insert rows with one prepared statement executed many times."""
-    raw = connection.connection
-    raw.executemany(f'INSERT INTO "{table}" ("id", "data", "field") VALUES (?, ?, NULL)', rows)
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" * len(columns))
+    connection.connection.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
 
 
-def load_postgresql(connection, table: str, rows: Rows) -> None:
-    """Stream rows into the table with COPY (the server parses each payload into jsonb), then move the pk sequence."""
+def load_postgresql(connection, table: str, columns: Sequence[str], rows: Rows) -> None:
+    """Stream rows into the table with COPY (the server parses JSON into jsonb), then move an id sequence."""
     from psycopg import sql
 
     last = None
     with connection.cursor() as cursor:
-        statement = sql.SQL('COPY {} ("id", "data") FROM STDIN').format(sql.Identifier(table))
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
         with cursor.cursor.copy(statement) as copy:
-            for last, payload in rows:
-                copy.write_row((last, payload))
+            for row in rows:
+                copy.write_row(row)
+                last = row[0]
         if last is not None:
-            # Explicit ids leave the identity sequence behind them; a later ORM insert would collide at pk 1.
-            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [f'"{table}"', last])
+            # Explicit ids leave an identity sequence behind them; a later ORM insert would collide at pk 1.
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s) "
+                           "WHERE pg_get_serial_sequence(%s, 'id') IS NOT NULL", [f'"{table}"', last, f'"{table}"'])
 
 
 def clear_table(connection, table: str) -> None:

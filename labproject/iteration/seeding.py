@@ -1,4 +1,4 @@
-"""Load the lab table in one transaction, or say that it already holds the asked data."""
+"""Load a lab table in one transaction, or say that it already holds the asked data."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from typing import TextIO
 
 from django.db import connections, transaction
 
-from labproject.errors import Interrupted
+from labproject.errors import BadInput, Interrupted
 from labproject.iteration.loaders import clear_table, loader_for
-from labproject.iteration.models import SeedRecord, SomeModel
+from labproject.iteration.models import SeedRecord
 from labproject.iteration.readiness import ensure_ready
-from seed.payload import GENERATOR_VERSION, PayloadSpec, generate_rows
+from labproject.iteration.targets import DEFAULT, TABLES
+from seed.payload import PayloadSpec
 
 CHUNK_ROWS = 25_000
 
@@ -26,6 +27,7 @@ class SeedOutcome:
     spec: PayloadSpec
     seconds: float
     skipped: bool
+    target: str = DEFAULT
 
     @property
     def rows_per_second(self) -> float:
@@ -33,37 +35,40 @@ class SeedOutcome:
 
     def message(self) -> str:
         s = self.spec
-        shape = f"{s.rows:,} rows x {s.payload_bytes} B payload, seed {s.seed}"
+        table = "" if self.target == DEFAULT else f" ({self.target})"
+        shape = f"{s.rows:,} rows{table} x {s.payload_bytes} B payload, seed {s.seed}"
         if self.skipped:
             return f"already seeded with {shape}: nothing to do"
         return f"seeded {shape} in {self.seconds:.2f} s ({self.rows_per_second:,.0f} rows/s)"
 
 
-def current_seed(alias: str = "default") -> SeedRecord | None:
-    """Return the record of the last completed seed, or None."""
-    return SeedRecord.objects.using(alias).order_by("-pk").first()
+def current_seed(target: str = DEFAULT, alias: str = "default") -> SeedRecord | None:
+    """Return the record of the last completed seed of ``target``'s table, or None."""
+    table = TABLES[target].target().table
+    return SeedRecord.objects.using(alias).filter(table=table).order_by("-pk").first()
 
 
-def is_seeded(spec: PayloadSpec, alias: str = "default") -> bool:
-    """Tell whether the table holds exactly the rows ``spec`` describes."""
-    record = current_seed(alias)
+def is_seeded(spec: PayloadSpec, target: str = DEFAULT, alias: str = "default") -> bool:
+    """Tell whether ``target``'s table holds exactly the rows ``spec`` describes."""
+    record = current_seed(target, alias)
     return (
         record is not None
         and (record.rows, record.payload_bytes, record.seed, record.generator_version)
-        == (spec.rows, spec.payload_bytes, spec.seed, GENERATOR_VERSION)
-        and SomeModel.objects.using(alias).count() == spec.rows
+        == (spec.rows, spec.payload_bytes, spec.seed, TABLES[target].version)
+        and TABLES[target].target().model.objects.using(alias).count() == spec.rows
     )
 
 
 def seed_table(
     spec: PayloadSpec,
     *,
+    target: str = DEFAULT,
     alias: str = "default",
     progress: bool = True,
     out: TextIO | None = None,
     force: bool = False,
 ) -> SeedOutcome:
-    """Replace the table's rows with ``spec``'s, in one transaction; a no-op when already there.
+    """Replace ``target``'s table rows with ``spec``'s, in one transaction; a no-op when already there.
 
     Ctrl-C rolls the transaction back, so the table keeps its earlier rows, and raises
     :class:`Interrupted`. ``force`` reloads even when the rows are already there.
@@ -71,12 +76,15 @@ def seed_table(
     from tqdm.auto import tqdm
 
     ensure_ready(alias, out=out)
-    if not force and is_seeded(spec, alias):
-        return SeedOutcome(spec, 0.0, skipped=True)
+    if target not in TABLES:
+        raise BadInput(f"the lab seeds only its own tables ({', '.join(TABLES)}), not {target!r}")
+    if not force and is_seeded(spec, target, alias):
+        return SeedOutcome(spec, 0.0, skipped=True, target=target)
     connection = connections[alias]
     load = loader_for(connection.vendor)
-    table = SomeModel._meta.db_table
-    rows = generate_rows(spec)
+    lab_table = TABLES[target]
+    table = lab_table.target().table
+    rows = lab_table.generate(spec)
     started = time.perf_counter()
     bar = tqdm(total=spec.rows, unit="rows", unit_scale=True, desc="seeding", disable=not progress,
                file=out or sys.stderr, mininterval=0.2)
@@ -84,12 +92,12 @@ def seed_table(
         with transaction.atomic(using=alias):
             clear_table(connection, table)
             for _ in range(0, spec.rows, CHUNK_ROWS):
-                load(connection, table, islice(rows, CHUNK_ROWS))
+                load(connection, table, lab_table.columns, islice(rows, CHUNK_ROWS))
                 bar.update(min(CHUNK_ROWS, spec.rows - bar.n))
-            SeedRecord.objects.using(alias).all().delete()
+            SeedRecord.objects.using(alias).filter(table=table).delete()
             SeedRecord.objects.using(alias).create(
-                rows=spec.rows, payload_bytes=spec.payload_bytes, seed=spec.seed,
-                generator_version=GENERATOR_VERSION, seconds=time.perf_counter() - started,
+                table=table, rows=spec.rows, payload_bytes=spec.payload_bytes, seed=spec.seed,
+                generator_version=lab_table.version, seconds=time.perf_counter() - started,
             )
     except KeyboardInterrupt:
         raise Interrupted("seeding interrupted: the transaction was rolled back and the table is as it was") from None
@@ -98,4 +106,4 @@ def seed_table(
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f'ANALYZE "{table}"')
-    return SeedOutcome(spec, time.perf_counter() - started, skipped=False)
+    return SeedOutcome(spec, time.perf_counter() - started, skipped=False, target=target)

@@ -7,9 +7,9 @@ import os
 import pkgutil
 
 from labproject.errors import NotApplicable, UnknownStrategy
-from labproject.strategies.base import ALL_BACKENDS, FAMILIES, RunContext, Strategy, registered
+from labproject.strategies.base import ALL_BACKENDS, FAMILIES, Strategy, registered
 
-__all__ = ["ALL_BACKENDS", "RunContext", "Strategy", "all_strategies", "get", "names"]
+__all__ = ["ALL_BACKENDS", "Strategy", "all_strategies", "applicable", "get", "names"]
 
 _loaded = False
 
@@ -50,3 +50,8 @@ def get(name: str, backend: str | None = None) -> Strategy:
             f"strategy {name!r} does not apply to {backend}; it runs on {', '.join(sorted(found.backends))}"
         )
     return found
+
+
+def applicable(backend: str, *, experiments: bool = False) -> list[Strategy]:
+    """Return the strategies that run on ``backend``, in listing order, experiments left out unless asked."""
+    return [s for s in all_strategies(experiments=experiments) if backend in s.backends]

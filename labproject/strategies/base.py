@@ -1,7 +1,10 @@
-"""What a strategy is: a named way to walk ``SomeModel`` and set ``field`` for every row.
+"""What a strategy is: a named way to walk a target (by default the lab's ``SomeModel``) and set its column.
 
 A strategy module registers its functions with :func:`strategy`; the registry finds every module
-in this package (and any named in ``LAB_STRATEGY_MODULES``), so adding one is adding one file.
+in this package (and any named in ``LAB_STRATEGY_MODULES``), so adding one is adding one file. Each
+strategy receives a :class:`labproject.walk.Walk`; every property a table, a notebook or ``auto``
+needs (family, cost class, backends, whether it can resume, its rank for ``auto``) lives here, on
+the strategy, and nowhere else.
 """
 
 from __future__ import annotations
@@ -10,54 +13,66 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from labproject.walk.context import Walk
+
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
+MYSQL = "mysql"
 ALL_BACKENDS = frozenset({SQLITE, POSTGRESQL})
 
 # Families group strategies in tables and notebooks; "experiment" ones exist to explain memory,
 # never to be recommended.
 FAMILIES = ("article", "keyset", "floor", "cursor", "concurrent", "experiment")
-
-
-class RunContext:
-    """What the engine hands a strategy: the batch size, options, and a progress counter.
-
-    ``advance(n)`` adds ``n`` rows to the count the runner reads from outside while the strategy
-    runs; it writes one integer into shared memory, cheap enough to call once per row.
-    """
-
-    def __init__(self, batch_size: int, options: dict[str, Any] | None = None,
-                 counter: Any = None, alias: str = "default") -> None:
-        self.batch_size = batch_size
-        self.options = dict(options or {})
-        self.alias = alias
-        self.rows_done = 0
-        self._counter = counter
-
-    def advance(self, rows: int = 1) -> None:
-        """Count ``rows`` more rows as done."""
-        self.rows_done += rows
-        if self._counter is not None:
-            self._counter.rows_done = self.rows_done
+# What a strategy pays per row, cheapest last: the class decides where its time goes, so the slow
+# ones (per-row save, per-batch ORM) run at a smaller table wherever time is budgeted.
+COSTS = {
+    "per_row_save": "one model instance and one UPDATE (and, outside a transaction, one commit) per row",
+    "per_batch_orm": "model instances and one ORM bulk_update (a CASE WHEN per row) per batch",
+    "raw_batch": "plain tuples and one prepared statement per batch",
+    "in_sql": "no row leaves the database",
+}
+SLOW_COSTS = ("per_row_save", "per_batch_orm")
 
 
 @dataclass(frozen=True)
 class Strategy:
-    """A registered strategy: its stable name, the article's method number, why it behaves so, and its code."""
+    """A registered strategy: its stable name, the article's method number, why it behaves so, and its code.
+
+    ``resumable`` strategies commit each batch through ``Walk.batch``, so they keep a checkpoint, honour
+    only-changed writes, dry runs, limits and throttling; ``auto_rank`` orders the ones ``method="auto"``
+    may pick (lowest first, as measured); ``needs`` returns why a walk cannot use it, or None.
+    """
 
     name: str
     title: str
     why: str
-    run: Callable[[RunContext], None] = field(repr=False)
+    run: Callable[[Walk], None] = field(repr=False)
     method: int | None = None
     backends: frozenset[str] = ALL_BACKENDS
     family: str = "article"
-    python_side: bool = True  # computes some_calculation in Python for every row (the article's premise)
+    cost: str = "per_row_save"
+    python_side: bool = True  # computes the calculation in Python for every row (the article's premise)
     max_batch_size: dict[str, int] = field(default_factory=dict)  # per backend, where a limit exists
+    resumable: bool = False
+    auto_rank: int | None = None
+    needs: Callable[[Walk], str | None] | None = field(default=None, repr=False)
+    verify_sql: Callable[[str], str] | None = field(default=None, repr=False)  # what it writes, if not the twin
 
     @property
     def experiment(self) -> bool:
         return self.family == "experiment"
+
+    @property
+    def slow(self) -> bool:
+        """Tell whether it builds model instances per row, so budgets run it at a smaller table."""
+        return self.cost in SLOW_COSTS
+
+    def refusal(self, walk: Walk) -> str | None:
+        """Return why this strategy cannot walk ``walk`` (backend, key, calculation), or None."""
+        if walk.vendor not in self.backends:
+            runs_on = ", ".join(sorted(self.backends))
+            return f"strategy {self.name!r} does not apply to {walk.vendor}; it runs on {runs_on}"
+        return self.needs(walk) if self.needs is not None else None
 
 
 _REGISTERED: dict[str, Strategy] = {}
@@ -67,8 +82,10 @@ def strategy(name: str, title: str, why: str, **details: Any) -> Callable[[Calla
     """Register the decorated function as a strategy named ``name``."""
     if details.get("family", "article") not in FAMILIES:
         raise ValueError(f"strategy {name}: family must be one of {FAMILIES}")
+    if details.get("cost", "per_row_save") not in COSTS:
+        raise ValueError(f"strategy {name}: cost must be one of {tuple(COSTS)}")
 
-    def register(func: Callable[[RunContext], None]) -> Callable[[RunContext], None]:
+    def register(func: Callable[[Walk], None]) -> Callable[[Walk], None]:
         if name in _REGISTERED:
             raise ValueError(f"strategy {name!r} is registered twice")
         backends = frozenset(details.pop("backends", ALL_BACKENDS))
@@ -82,3 +99,17 @@ def strategy(name: str, title: str, why: str, **details: Any) -> Callable[[Calla
 def registered() -> dict[str, Strategy]:
     """Return what has been registered so far (the registry module imports the strategy modules)."""
     return _REGISTERED
+
+
+def integer_key(walk: Walk) -> str | None:
+    """A ``needs`` check: the strategy indexes or slices by integer key."""
+    if walk.target.integer_key:
+        return None
+    return f"{walk.target.model._meta.label}'s key is a {walk.target.key.get_internal_type()}; this needs integers"
+
+
+def sql_twin(walk: Walk) -> str | None:
+    """A ``needs`` check: the strategy runs the calculation's SQL twin."""
+    if walk.target.sql_for(walk.vendor) is not None:
+        return None
+    return f"target {walk.target.name!r} has no SQL twin of its calculation for {walk.vendor}"

@@ -9,25 +9,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.db import reset_queries
+from django.db.models import Model
 
-from labproject.iteration.calculation import some_calculation
-from labproject.iteration.models import SomeModel
-from labproject.strategies.base import RunContext, strategy
+from labproject.strategies.base import strategy
+from labproject.walk import Walk
 
 
-def _calculated(ctx: RunContext) -> Iterator[SomeModel]:
+def _calculated(walk: Walk) -> Iterator[Model]:
     """Yield every instance with its field set, streamed as method 3 reads them (iterator, chunk = batch)."""
-    for obj in SomeModel.objects.all().iterator(chunk_size=ctx.batch_size):
-        obj.field = some_calculation(obj)
+    target = walk.target
+    for obj in target.queryset.all().iterator(chunk_size=walk.batch_size):
+        setattr(obj, target.field, target.value_of(obj))
         yield obj
 
 
-def _batches(ctx: RunContext) -> Iterator[list[SomeModel]]:
+def _batches(walk: Walk) -> Iterator[list[Model]]:
     """Yield method 3's batches: ``batch_size`` calculated instances, the last one shorter."""
-    batch: list[SomeModel] = []
-    for obj in _calculated(ctx):
+    batch: list[Model] = []
+    for obj in _calculated(walk):
         batch.append(obj)
-        if len(batch) >= ctx.batch_size:
+        if len(batch) >= walk.batch_size:
             yield batch
             batch = []
     if batch:
@@ -36,46 +37,47 @@ def _batches(ctx: RunContext) -> Iterator[list[SomeModel]]:
 
 @strategy(
     "iterator_bulk_update_reset", "Experiment: method 3 with reset_queries() after every batch",
-    family="experiment",
+    family="experiment", cost="per_batch_orm",
     why="""Method 3 unchanged except that django.db.reset_queries() empties the connection's query log after
     each batch, as a request does when it ends. Under DEBUG=True this isolates the log's share of the climb.""",
 )
-def iterator_bulk_update_reset(ctx: RunContext) -> None:
-    for batch in _batches(ctx):
-        SomeModel.objects.bulk_update(batch, ["field"])
+def iterator_bulk_update_reset(walk: Walk) -> None:
+    for batch in _batches(walk):
+        walk.target.model.objects.bulk_update(batch, [walk.target.field])
         reset_queries()
-        ctx.advance(len(batch))
+        walk.advance(len(batch))
 
 
 @strategy(
     "iterator_bulk_update_kept", "Experiment: method 3 whose batch list is never cleared", family="experiment",
+    cost="per_batch_orm",
     why="""The common slip in method 3: objects are appended to one list and each batch is sent as its last
     batch_size items, but the list is never cleared. Every updated instance stays alive to the end, so memory
     grows with the table.""",
 )
-def iterator_bulk_update_kept(ctx: RunContext) -> None:
-    updated: list[SomeModel] = []
-    for obj in _calculated(ctx):
+def iterator_bulk_update_kept(walk: Walk) -> None:
+    updated: list[Model] = []
+    for obj in _calculated(walk):
         updated.append(obj)
-        if len(updated) % ctx.batch_size == 0:
-            SomeModel.objects.bulk_update(updated[-ctx.batch_size:], ["field"])
-            ctx.advance(ctx.batch_size)
-    tail = len(updated) % ctx.batch_size
+        if len(updated) % walk.batch_size == 0:
+            walk.target.model.objects.bulk_update(updated[-walk.batch_size:], [walk.target.field])
+            walk.advance(walk.batch_size)
+    tail = len(updated) % walk.batch_size
     if tail:
-        SomeModel.objects.bulk_update(updated[-tail:], ["field"])
-        ctx.advance(tail)
+        walk.target.model.objects.bulk_update(updated[-tail:], [walk.target.field])
+        walk.advance(tail)
 
 
 @strategy(
     "bulk_update_everything", "Experiment: every instance collected, then one bulk_update(all, batch_size)",
-    family="experiment",
+    family="experiment", cost="per_batch_orm",
     why="""Streams and calculates as method 3 does (rows are counted as they are calculated), then hands every
     instance to a single bulk_update(objs, batch_size=...). Django materialises all of them and builds every
     batch's CASE WHEN expression before the first UPDATE runs, so the peak grows with the table.""",
 )
-def bulk_update_everything(ctx: RunContext) -> None:
-    everything: list[SomeModel] = []
-    for obj in _calculated(ctx):
+def bulk_update_everything(walk: Walk) -> None:
+    everything: list[Model] = []
+    for obj in _calculated(walk):
         everything.append(obj)
-        ctx.advance()
-    SomeModel.objects.bulk_update(everything, ["field"], batch_size=ctx.batch_size)
+        walk.advance()
+    walk.target.model.objects.bulk_update(everything, [walk.target.field], batch_size=walk.batch_size)

@@ -9,7 +9,8 @@ from labproject import strategies
 from labproject.iteration.calculation import calculation_sql
 from labproject.iteration.models import SomeModel
 from labproject.iteration.seeding import seed_table
-from labproject.strategies.base import RunContext
+from labproject.iteration.targets import get_target
+from labproject.walk import Walk
 from seed import PayloadSpec
 from tests.conftest import one_line_error
 
@@ -44,18 +45,13 @@ def test_a_batch_above_the_parameter_limit_is_refused_before_any_query(lab):
 
 
 class Meddler:
-    """A progress counter that, after the first batch, changes the table through a second connection."""
+    """A progress hook that, after the first batches, changes the table through a second connection."""
 
     def __init__(self, path: str, after: int) -> None:
         self.path, self.after, self.done = path, after, False
 
-    @property
-    def rows_done(self) -> int:
-        return 0
-
-    @rows_done.setter
-    def rows_done(self, value: int) -> None:
-        if value >= self.after and not self.done:
+    def __call__(self, walk: Walk) -> None:
+        if walk.rows_done >= self.after and not self.done:
             self.done = True
             with sqlite3.connect(self.path) as other:
                 # Delete five rows already walked and five ahead; insert one row behind and one far ahead.
@@ -69,13 +65,13 @@ def walk_while_meddling(name: str) -> dict:
     SomeModel.objects.filter(pk=6).delete()  # a gap the meddler will fill behind the walk
     SomeModel.objects.update(field=None)
     meddler = Meddler(connection.settings_dict["NAME"], after=500)
-    ctx = RunContext(batch_size=250, counter=meddler)
-    strategies.get(name).run(ctx)
+    walk = Walk(get_target("lab"), 250, on_progress=meddler)
+    strategies.get(name).run(walk)
     with connection.cursor() as cursor:
         twin = calculation_sql("sqlite")
         cursor.execute(f"SELECT id FROM iteration_somemodel WHERE field IS NULL OR field != {twin}")
         missed = {row[0] for row in cursor.fetchall()}
-    return {"missed": missed, "rows_done": ctx.rows_done, "rows": SomeModel.objects.count()}
+    return {"missed": missed, "rows_done": walk.rows_done, "rows": SomeModel.objects.count()}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,8 +2,8 @@
 
 
 from labproject.cli import name_list
+from labproject.commands import LabCommand
 from labproject.engine.command import add_run_arguments, run_and_report
-from labproject.iteration.management.base import LabCommand
 
 
 class Command(LabCommand):

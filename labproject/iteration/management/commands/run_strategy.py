@@ -3,9 +3,9 @@
 import textwrap
 
 from labproject import strategies
+from labproject.commands import LabCommand
 from labproject.engine.command import add_run_arguments, run_and_report
 from labproject.errors import BadInput
-from labproject.iteration.management.base import LabCommand
 
 
 class Command(LabCommand):

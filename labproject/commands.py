@@ -1,4 +1,4 @@
-"""The lab's commands share one base: a lab error leaves ``handle()`` as Django's ``CommandError``.
+"""The lab's commands (and the walk library's) share one base: a lab error leaves ``handle()`` as ``CommandError``.
 
 So ``call_command("compare", ...)`` from a notebook kernel raises ``CommandError`` (never
 ``SystemExit``), and ``manage.py`` or ``django-admin`` print it as one line with the error's exit code.
