@@ -13,7 +13,7 @@
             return sum(line["qty"] * line["unit_cents"] for line in lines)
 
 Flags: ``--batch-size``, ``--method``, ``--resume``, ``--dry-run``, ``--limit``, ``--memory-limit-mb``,
-``--no-progress``, ``--throttle``. A lab error (bad input, a failed calculation, an interruption)
+``--no-progress``, ``--throttle``, ``--rewrite``. A lab error (bad input, a failed calculation, an interruption)
 becomes one line and its exit code.
 """
 
@@ -56,6 +56,7 @@ class UpdateRowsCommand(LabCommand):
         parser.add_argument("--memory-limit-mb", type=int, help="stop cleanly before this process passes it")
         parser.add_argument("--no-progress", action="store_true", help="log a line every few seconds instead of a bar")
         parser.add_argument("--throttle", type=float, default=0.0, help="seconds to pause between batches")
+        parser.add_argument("--rewrite", action="store_true", help="write every row, even those already right")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from labproject.walk.update import update_rows
@@ -64,6 +65,6 @@ class UpdateRowsCommand(LabCommand):
             self.get_queryset(), self.compute, field=self.field, reads=self.reads, batch_size=options["batch_size"],
             method=options["method"], progress=not options["no_progress"], resume=options["resume"],
             dry_run=options["dry_run"], limit=options["limit"], memory_limit_mb=options["memory_limit_mb"],
-            throttle=options["throttle"], sql=self.sql, name=self.walk_name, stream=self.stderr._out,
+            throttle=options["throttle"], only_changed=not options["rewrite"], sql=self.sql, name=self.walk_name, stream=self.stderr._out,
         )
         self.stdout.write(summary.describe())

@@ -50,6 +50,7 @@ class Walk:
     throttle: float = 0.0
     memory_limit_bytes: int | None = None
     checkpoint_name: str | None = None  # None: the walk keeps no checkpoint (the engine's runs)
+    before: tuple[int, int] = (0, 0)  # rows read and written by the runs this one resumes (the checkpoint's)
     on_progress: Callable[[Walk], None] | None = None
     on_notice: Callable[[str], None] | None = None
     memory: Callable[[], int] | None = None  # this walk's memory in bytes (process and helpers), when limited
@@ -128,8 +129,8 @@ class Walk:
             with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
                 written = write(cursor, pairs) if pairs else 0
                 if self._checkpoints is not None:
-                    self._checkpoints.save(cursor, self.checkpoint_name, last_key, self.rows_done + rows,
-                                           self.rows_written + written)
+                    self._checkpoints.save(cursor, self.checkpoint_name, last_key, self.before[0] + self.rows_done
+                                           + rows, self.before[1] + self.rows_written + written)
         self.rows_written += written
         self.last_key = last_key
         self.advance(rows)
@@ -180,5 +181,5 @@ class Walk:
         from labproject.walk.checkpoints import Checkpoint
 
         with contextlib.suppress(Exception):  # the database may be what failed; the batches are committed
-            self._checkpoints.mark(Checkpoint(self.checkpoint_name, self.last_key, self.rows_done,
-                                              self.rows_written, state), state, note)
+            self._checkpoints.mark(Checkpoint(self.checkpoint_name, self.last_key, self.before[0] + self.rows_done,
+                                              self.before[1] + self.rows_written, state), state, note)

@@ -194,20 +194,21 @@ def walk_target(target: Target, *, batch_size: int = 1000, method: str = "auto",
     name = checkpoint_name or target.name
     key_field = target.key
     saved = checkpoints.load(name, key_field)
-    after = bounds.after
+    after, before = bounds.after, (0, 0)
     if resume:
         if saved is None:
             raise BadInput(f"no checkpoint for walk {name!r}, so there is nothing to resume; run it without --resume")
         if saved.state == "done":
             raise BadInput(f"{saved.describe()}: nothing to resume; run it without --resume to walk it again")
         after = saved.last_key if saved.last_key is not None else after
+        before = (saved.rows_read, saved.rows_written)
     progress_out = Progress(None, name=name, bar=progress, quiet=quiet, stream=stream)
     if saved is not None and not resume and saved.state != "done":
         progress_out.say(f"note: {saved.describe()}; starting from the beginning (pass --resume to continue)")
     walk = Walk(target, batch_size, using=using, bounds=Bounds(after, bounds.up_to), only_changed=only_changed,
                 dry_run=dry_run, limit=limit, throttle=throttle,
                 memory_limit_bytes=None if memory_limit_mb is None else memory_limit_mb * 2**20,
-                checkpoint_name=name, memory=_memory_of_tree, on_notice=progress_out.say)
+                checkpoint_name=name, before=before, memory=_memory_of_tree, on_notice=progress_out.say)
     chosen = choose(walk, method)
     asked = {"resume": resume, "dry_run": dry_run, "limit": limit, "throttle": throttle,
              "memory_limit_mb": memory_limit_mb}
@@ -257,7 +258,9 @@ def walk_target(target: Target, *, batch_size: int = 1000, method: str = "auto",
     progress_out.close()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     helpers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    return Summary(name, chosen.name, walk.rows_done, walk.rows_written, time.perf_counter() - started, own,
+    # A method that walks model instances saves every row it reads.
+    written = walk.rows_written if chosen.resumable else walk.rows_done
+    return Summary(name, chosen.name, walk.rows_done, written, time.perf_counter() - started, own,
                    helpers, dry_run, after if resume else None, walk.stop_reason, walk.batch_size)
 
 

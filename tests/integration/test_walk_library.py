@@ -1,0 +1,137 @@
+"""The walk library in a project that is not the lab: kill -9 and --resume, reruns, dry runs, failures, bad input."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+from tests.conftest import one_line_error
+from tests.shop import Shop
+
+ROWS = 6000
+
+
+def wait_for(condition, deadline: float = 60.0, what: str = "condition"):
+    """Poll ``condition()`` until it returns something truthy, failing after ``deadline`` seconds."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def shop(tmp_path) -> Shop:
+    shop = Shop(f"sqlite:///{tmp_path}/shop.sqlite3", tmp_path)
+    shop.setup(ROWS)
+    return shop
+
+
+@pytest.fixture
+def pg_shop(tmp_path, pg_url) -> Shop:
+    shop = Shop(pg_url, tmp_path)
+    shop.setup(ROWS)
+    return shop
+
+
+def kill_mid_walk_then_resume(shop: Shop, method: str) -> None:
+    """SIGKILL the command after some batches committed, resume it, and check every row was written once."""
+    walking = shop.start("recompute_totals", "--batch-size", "200", "--throttle", "0.02", "--rewrite",
+                         "--no-progress", "--method", method)
+    try:
+        wait_for(lambda: (shop.checkpoint() or (None, 0))[1] >= 1000, what="1000 rows committed")
+    finally:
+        walking.send_signal(signal.SIGKILL)
+        walking.communicate(timeout=30)
+    last_key, read, written, state = shop.checkpoint()
+    assert state == "running" and 1000 <= read < ROWS
+    mid = shop.tally()
+    assert mid["once"] == written and mid["twice_or_more"] == 0, "committed batches and checkpoint agree"
+    resumed = shop.manage("recompute_totals", "--resume", "--rewrite", "--no-progress", "--method", method)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resumed after key {last_key}" in resumed.stdout
+    assert shop.tally() == {"rows": ROWS, "right": ROWS, "never": 0, "once": ROWS, "twice_or_more": 0}
+    again = shop.manage("recompute_totals", "--no-progress")
+    assert again.returncode == 0 and "wrote 0 (every row already held its value)" in again.stdout
+    assert shop.tally()["once"] == ROWS
+
+
+@pytest.mark.parametrize("method", ["auto", "keyset_executemany"])
+def test_a_walk_killed_with_sigkill_resumes_with_no_row_missed_or_written_twice(shop, method):
+    kill_mid_walk_then_resume(shop, method)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("method", ["auto", "keyset_update_from_values", "server_side_cursor"])
+def test_on_postgresql_too(pg_shop, method):
+    kill_mid_walk_then_resume(pg_shop, method)
+
+
+def test_ctrl_c_and_sigterm_roll_back_the_open_batch_and_say_how_to_resume(shop):
+    for number, code, resume in ((signal.SIGINT, 130, ()), (signal.SIGTERM, 128 + signal.SIGTERM, ("--resume",))):
+        before = (shop.checkpoint() or (None, 0))[1]
+        walking = shop.start("recompute_totals", "--batch-size", "100", "--throttle", "0.05", "--no-progress",
+                             *resume)
+        wait_for(lambda: (shop.checkpoint() or (None, 0, 0, ""))[1] >= before + 300 and
+                 (shop.checkpoint() or ("",) * 4)[3] == "running", what="300 more rows committed")
+        walking.send_signal(number)
+        _, err = walking.communicate(timeout=30)
+        assert walking.returncode == code, err
+        line = [x for x in err.splitlines() if x.strip()][-1]
+        assert "interrupted by" in line and "--resume" in line and "rolled back" in line, line
+        _, read, written, state = shop.checkpoint()
+        assert state == "stopped" and shop.tally()["once"] == written
+    finished = shop.manage("recompute_totals", "--resume", "--no-progress")
+    assert finished.returncode == 0, finished.stderr
+    assert shop.tally()["right"] == ROWS
+
+
+def test_a_dry_run_writes_nothing_and_counts_what_would_change(shop):
+    done = shop.manage("recompute_totals", "--dry-run", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert f"would change {ROWS:,}" in done.stdout
+    assert shop.tally()["never"] == ROWS and shop.checkpoint() is None
+
+
+def test_a_calculation_that_raises_names_the_row_keeps_what_came_before_and_resumes_after_a_fix(shop):
+    poison = 4321
+    shop.sql("UPDATE shop_order SET lines = ? WHERE id = ?", ('[{"qty": 2, "price": null}]', poison))
+    failed = shop.manage("recompute_totals", "--batch-size", "500", "--no-progress", "--method", "keyset_executemany")
+    line = one_line_error(failed)
+    assert f"key {poison}" in line and "TypeError" in line and "--resume" in line
+    assert shop.tally()["once"] == 4000  # the eight batches before the one holding the row
+    shop.sql("UPDATE shop_order SET lines = ? WHERE id = ?", ('[{"qty": 2, "price": 5}]', poison))
+    resumed = shop.manage("recompute_totals", "--resume", "--no-progress")
+    assert resumed.returncode == 0, resumed.stderr
+    assert shop.tally() == {"rows": ROWS, "right": ROWS, "never": 0, "once": ROWS, "twice_or_more": 0}
+
+
+def test_a_memory_limit_stops_cleanly_before_it_is_passed(shop):
+    done = shop.manage("recompute_totals", "--memory-limit-mb", "1", "--no-progress")
+    line = one_line_error(done)
+    assert "memory limit 1 MiB is below this process's baseline" in line
+    assert shop.tally()["never"] == ROWS
+
+
+def test_bad_input_is_one_line_and_changes_nothing(shop):
+    for args, expected in [
+        (("--batch-size", "0"), "batch size must be a positive whole number, got 0"),
+        (("--resume",), "no checkpoint for walk 'shop.order.total'"),
+        (("--method", "nope"), "unknown strategy 'nope'"),
+        (("--limit", "-3"), "limit must be a positive whole number, got -3"),
+    ]:
+        line = one_line_error(shop.manage("recompute_totals", *args))
+        assert expected in line, line
+    assert shop.tally()["never"] == ROWS
+
+
+def test_a_limit_stops_after_that_many_rows_and_resume_goes_on(shop):
+    first = shop.manage("recompute_totals", "--limit", "2500", "--batch-size", "1000", "--no-progress")
+    assert first.returncode == 0 and "stopped at the row limit (2,500 rows)" in first.stdout
+    assert shop.tally()["once"] == 2500
+    rest = shop.manage("recompute_totals", "--resume", "--no-progress")
+    assert rest.returncode == 0 and shop.tally()["once"] == ROWS
