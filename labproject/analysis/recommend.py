@@ -108,14 +108,25 @@ def recommend(table: pd.DataFrame, *, cap_mb: int, gain: float = 0.2) -> pd.Data
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def listing_line(outcome: dict, table: pd.DataFrame, *, like: str = "keyset_executemany") -> str:
-    """Place the command's own run against the floor and the strategy it is written after, per row."""
+def listing_ratio(outcome: dict, table: pd.DataFrame) -> float | None:
+    """Return the command's time per row over the floor's on its backend, or None without a floor run."""
     mine = table[table["backend"] == outcome["backend"]].set_index("strategy")
     if FLOOR not in mine.index or pd.isna(mine.loc[FLOOR, "x floor"]):
+        return None
+    return outcome["seconds"] / outcome["rows"] / (mine.loc[FLOOR, "s per 100k rows"] / 100_000)
+
+
+def listing_line(outcome: dict, table: pd.DataFrame) -> str:
+    """Place the command's own run against the floor and against the engine's runs of the method it chose."""
+    ratio = listing_ratio(outcome, table)
+    if ratio is None:
         return f"no {FLOOR} run on {outcome['backend']} to compare the command with"
-    ratio = outcome["seconds"] / outcome["rows"] / (mine.loc[FLOOR, "s per 100k rows"] / 100_000)
-    twin = f"; {like}, its tuned twin: {mine.loc[like, 'x floor']:.1f}x" if like in mine.index else ""
-    return f"on {outcome['backend']} the command takes {ratio:.1f}x {FLOOR}'s time per row{twin}"
+    mine = table[table["backend"] == outcome["backend"]].set_index("strategy")
+    method = outcome.get("method")
+    twin = (f"; the engine's runs of {method}, the method it chose: {mine.loc[method, 'x floor']:.1f}x"
+            if method in mine.index else "")
+    return (f"on {outcome['backend']} the command takes {ratio:.2f}x {FLOOR}'s time per row, with its checkpoints, "
+            f"only-changed writes and progress{twin}")
 
 
 def headline(advice: pd.DataFrame) -> str:

@@ -22,10 +22,15 @@ from labproject.errors import WorkerFailed
 from labproject.processes import last_line
 
 
-def run_command_file(path: Path | str, **options) -> dict:
-    """Run ``path``'s ``Command`` with ``options`` in a fresh process; return what it did and what SQL found."""
+def run_command_file(path: Path | str, *, database_url: str | None = None, **options) -> dict:
+    """Run ``path``'s ``Command`` with ``options`` in a fresh process; return what it did and what SQL found.
+
+    ``database_url`` runs it on another database than this kernel's (seeded as the engine's runs left it).
+    """
     command = [sys.executable, "-m", "labproject.studies.recipe", str(path), "--options", json.dumps(options)]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "labproject.settings")}
+    if database_url:
+        env["DATABASE_URL"] = database_url
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     done = subprocess.run(command, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     try:
@@ -39,8 +44,11 @@ def describe(outcome: dict) -> str:
     """Say what the command did and whether SQL agrees, in one line."""
     verdict = "every row right" if outcome["rows_wrong"] == 0 and outcome["rows_verified"] == outcome["rows"] else \
         f"{outcome['rows_wrong']:,} rows wrong or missing"
-    return (f"the command updated {outcome['rows']:,} rows in {outcome['seconds']:.2f} s, peak "
-            f"{outcome['peak_above_baseline_mib']:.1f} MiB above its baseline; checked in SQL: {verdict} "
+    reader = f" (its reader process: {outcome['helpers_peak_mib']:.0f} MiB RSS at most)" if outcome.get(
+        "helpers_peak_mib") else ""
+    return (f"on {outcome['backend']} the command updated {outcome['rows']:,} rows in {outcome['seconds']:.2f} s with "
+            f"method {outcome.get('method') or '?'}, peak {outcome['peak_above_baseline_mib']:.1f} MiB above its "
+            f"baseline{reader}; checked in SQL: {verdict} "
             f"({outcome['rows_verified']:,} verified). It said: {outcome['said']}")
 
 
@@ -63,9 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from labproject.engine import memory
-    from labproject.engine.worker import prepare_table, verify
+    from labproject.engine.worker import prepare_table
+    from labproject.iteration.targets import get_target
+    from labproject.walk.verification import verify
 
-    prepare_table(connection.vendor)
+    target = get_target("lab")
+    prepare_table(target, connection.vendor)
     command = _load(args.path).Command()
     baseline = memory.rss_bytes()
     memory.reset_peak()
@@ -74,9 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     call_command(command, stdout=said, **json.loads(args.options))
     seconds = time.perf_counter() - started
     peak = memory.peak_rss_bytes()
-    total, right, wrong = verify(connection.vendor)
-    print(json.dumps({"backend": connection.vendor, "rows": total, "rows_verified": right, "rows_wrong": wrong,
-                      "seconds": seconds, "peak_above_baseline_mib": (peak - baseline) / 2**20,
+    checked = verify(target)
+    summary = getattr(command, "summary", None)
+    print(json.dumps({"backend": connection.vendor, "rows": checked.total, "rows_verified": checked.right,
+                      "rows_wrong": checked.wrong, "seconds": seconds, "peak_above_baseline_mib": (peak - baseline) / 2**20,
+                      "method": summary.method if summary else None,
+                      "helpers_peak_mib": summary.helpers_peak_rss_bytes / 2**20 if summary else 0.0,
                       "said": said.getvalue().strip()}))
     return 0
 

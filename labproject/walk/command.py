@@ -67,4 +67,5 @@ class UpdateRowsCommand(LabCommand):
             dry_run=options["dry_run"], limit=options["limit"], memory_limit_mb=options["memory_limit_mb"],
             throttle=options["throttle"], only_changed=not options["rewrite"], sql=self.sql, name=self.walk_name, stream=self.stderr._out,
         )
+        self.summary = summary  # for a caller of call_command() that wants the figures, not the sentence
         self.stdout.write(summary.describe())

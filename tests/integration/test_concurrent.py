@@ -6,8 +6,8 @@ import uuid
 
 import psutil
 import pytest
-from labproject.strategies.partitioned import partition_plan
 
+from labproject.strategies.partitioned import partition_plan
 from tests.conftest import ROOT
 
 

@@ -135,3 +135,35 @@ def test_a_limit_stops_after_that_many_rows_and_resume_goes_on(shop):
     assert shop.tally()["once"] == 2500
     rest = shop.manage("recompute_totals", "--resume", "--no-progress")
     assert rest.returncode == 0 and shop.tally()["once"] == ROWS
+
+
+REFUSALS = """
+from labproject.errors import LabError
+from labproject.walk import update_rows
+from shop.models import Order, Stock, Tag
+cases = [
+    (Order, "totl", ["lines"]), (Order, "total", ["lnes"]), (Order, "tags", ["lines"]), (Order, "id", ["lines"]),
+    (Stock, "count", ["sku"]), ("not a model", "total", ["lines"]), (Order, "total", []),
+]
+for model, field, reads in cases:
+    try:
+        update_rows(model, len, field=field, reads=reads, progress=False)
+        print("accepted")
+    except LabError as exc:
+        print(type(exc).__name__, exc)
+"""
+
+
+def test_what_a_walk_cannot_use_is_refused_with_one_line_each(shop):
+    done = shop.manage("shell", "-c", REFUSALS)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith(("BadInput", "accepted", "LabError"))]
+    assert len(lines) == 7, done.stdout
+    assert lines[0].startswith("BadInput shop.Order has no field 'totl' to write; its columns: id, customer")
+    assert lines[1].startswith("BadInput shop.Order has no field 'lnes' to read")
+    assert lines[2] == "BadInput shop.Order.tags is not a concrete column, so a walk cannot write it"
+    assert lines[3] == "BadInput shop.Order.id is the primary key; a walk never rewrites keys"
+    assert lines[4].startswith("BadInput shop.Stock has a composite primary key (warehouse, sku)")
+    assert lines[5] == "BadInput a walk needs a model or a queryset, got 'not a model'"
+    assert lines[6] == "BadInput a walk must read at least one field (reads=...)"
+    assert shop.tally()["never"] == ROWS
