@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     checked = verify(target)
     summary = getattr(command, "summary", None)
     print(json.dumps({"backend": connection.vendor, "rows": checked.total, "rows_verified": checked.right,
-                      "rows_wrong": checked.wrong, "seconds": seconds, "peak_above_baseline_mib": (peak - baseline) / 2**20,
+                      "rows_wrong": checked.wrong, "seconds": seconds,
+                      "peak_above_baseline_mib": (peak - baseline) / 2**20,
                       "method": summary.method if summary else None,
                       "helpers_peak_mib": summary.helpers_peak_rss_bytes / 2**20 if summary else 0.0,
                       "said": said.getvalue().strip()}))

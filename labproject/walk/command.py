@@ -65,7 +65,8 @@ class UpdateRowsCommand(LabCommand):
             self.get_queryset(), self.compute, field=self.field, reads=self.reads, batch_size=options["batch_size"],
             method=options["method"], progress=not options["no_progress"], resume=options["resume"],
             dry_run=options["dry_run"], limit=options["limit"], memory_limit_mb=options["memory_limit_mb"],
-            throttle=options["throttle"], only_changed=not options["rewrite"], sql=self.sql, name=self.walk_name, stream=self.stderr._out,
+            throttle=options["throttle"], only_changed=not options["rewrite"], sql=self.sql, name=self.walk_name,
+            stream=self.stderr._out,
         )
         self.summary = summary  # for a caller of call_command() that wants the figures, not the sentence
         self.stdout.write(summary.describe())

@@ -76,8 +76,11 @@ def test_ctrl_c_and_sigterm_roll_back_the_open_batch_and_say_how_to_resume(shop)
         before = (shop.checkpoint() or (None, 0))[1]
         walking = shop.start("recompute_totals", "--batch-size", "100", "--throttle", "0.05", "--no-progress",
                              *resume)
-        wait_for(lambda: (shop.checkpoint() or (None, 0, 0, ""))[1] >= before + 300 and
-                 (shop.checkpoint() or ("",) * 4)[3] == "running", what="300 more rows committed")
+        def committed(before=before):
+            found = shop.checkpoint()
+            return found is not None and found[1] >= before + 300 and found[3] == "running"
+
+        wait_for(committed, what="300 more rows committed")
         walking.send_signal(number)
         _, err = walking.communicate(timeout=30)
         assert walking.returncode == code, err
