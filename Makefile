@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 MODE ?= full
 ROWS ?= 50000
 
-.PHONY: setup test lint lab seed report bench bench-article bench-near-floor bench-seed clean pg pg-stop
+.PHONY: setup test lint lab seed report bench bench-article bench-near-floor bench-walk bench-seed clean pg pg-stop
 
 setup: $(STAMP)
 
@@ -42,6 +42,10 @@ bench: setup
 # The article's five at 50k rows, 3 repeats.
 bench-article: setup
 	$(PY) -m labproject.benchmarks article
+
+# The walk library (update_rows) against the SQL floor and the listing it replaced, its memory up to 5M rows.
+bench-walk: setup
+	$(PY) -m labproject.benchmarks walk
 
 # pipelined against the SQL floor, its process tree's memory up to 5M rows, PSS sampling's cost.
 bench-near-floor: setup

@@ -6,6 +6,9 @@ Suites:
 - ``strategies``: every strategy at 500,000 rows against the in-SQL floor: the fastest Python-side
   one within 2.0x of ``sql_update``, at least 20x faster than ``paginator_bulk_update``, under 16 MiB
   above baseline, and flat from 50k to 5M rows (``--huge-rows 0`` skips the 5M run).
+- ``walk``: the walk library's ``update_rows`` (method auto, checkpoints, only-changed writes) against
+  ``sql_update`` (goal 1.5x) and against the plain listing notebook 04 used to hand out, and its memory
+  from 50k to 5M rows (flat).
 - ``near-floor``: ``pipelined`` against ``sql_update`` at 500,000 rows (goal: 1.3x on SQLite, 1.5x on
   PostgreSQL), its process tree's PSS above baseline (goal < 32 MiB, flat to 5M rows), what reading
   PSS costs, and on PostgreSQL ``partitioned`` with 1, 2 and 4 processes.
@@ -179,7 +182,36 @@ def near_floor(args) -> int:
     return 0 if ok and flat and cost < 0.05 else 1
 
 
-SUITES = {"article": article, "strategies": strategies, "near-floor": near_floor}
+def walk(args) -> int:
+    """The walk library as a reader's command runs it, against the floor and the listing it replaced."""
+    rows = args.rows or 500_000
+    names = ["sql_update", "update_rows", "pipelined", "keyset_values_list_plain"]
+    runs = _run(names, rows, args.repeats or 3, "bench-walk")
+    table = _medians(runs)
+    floor = table.loc["sql_update", "wall_s"]
+    table["x_sql_update"] = table["wall_s"] / floor
+    table["memory_mib"] = table[["peak_mib", "tree_peak_mib"]].max(axis=1)
+    print(f"The walk library at {rows:,} rows x 300 B, DEBUG off, batch 1000; {_describe_machine(runs)}")
+    print(table.round(2).to_string())
+    ratio = table.loc["update_rows", "x_sql_update"]
+    plain = table.loc["keyset_values_list_plain", "x_sql_update"]
+    print(f"update_rows (method auto, checkpoints, only-changed writes) = {ratio:.2f}x sql_update (goal <= 1.5): "
+          f"{_verdict(ratio <= 1.5)}; the plain listing it replaces: {plain:.2f}x")
+    sizes = [50_000, rows] + ([args.huge_rows] if args.huge_rows else [])
+    peaks = {rows: table.loc["update_rows", "memory_mib"]}
+    for size in sizes:
+        if size not in peaks:
+            more = _medians(_run(["update_rows"], size, 1, f"bench-walk-{size}"))
+            peaks[size] = more[["peak_mib", "tree_peak_mib"]].max(axis=1).loc["update_rows"]
+    growth = max(peaks.values()) - min(peaks.values())
+    line = ", ".join(f"{size:,} rows {peaks[size]:.1f} MiB" for size in sorted(peaks))
+    flat = growth < 4
+    print(f"update_rows memory above baseline (the larger of RSS and the tree's PSS) by size: {line}; growth "
+          f"{growth:.1f} MiB (goal: flat, < 4 MiB): {_verdict(flat)}")
+    return 0 if ratio <= 1.5 and flat else 1
+
+
+SUITES = {"article": article, "strategies": strategies, "near-floor": near_floor, "walk": walk}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,7 @@ ALL_BACKENDS = frozenset({SQLITE, POSTGRESQL})
 
 # Families group strategies in tables and notebooks; "experiment" ones exist to explain memory,
 # never to be recommended.
-FAMILIES = ("article", "keyset", "floor", "cursor", "concurrent", "experiment")
+FAMILIES = ("article", "keyset", "floor", "cursor", "concurrent", "walk", "experiment")
 # What a strategy pays per row, cheapest last: the class decides where its time goes, so the slow
 # ones (per-row save, per-batch ORM) run at a smaller table wherever time is budgeted.
 COSTS = {

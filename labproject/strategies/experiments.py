@@ -81,3 +81,29 @@ def bulk_update_everything(walk: Walk) -> None:
         everything.append(obj)
         walk.advance()
     walk.target.model.objects.bulk_update(everything, [walk.target.field], batch_size=walk.batch_size)
+
+
+@strategy(
+    "keyset_values_list_plain", "Experiment: the plain Django listing notebook 04 used to hand out",
+    family="experiment", cost="raw_batch",
+    why="""Keyset batches read with a values_list queryset built per batch (Django decodes every JSON payload),
+    the calculation in Python, one executemany per batch in a short transaction: the command a reader was
+    given to copy before the walk library. Kept to measure what the library's compiled reads, orjson and the
+    pipeline save against it.""",
+)
+def keyset_values_list_plain(walk: Walk) -> None:
+    from django.db import connection, transaction
+
+    target = walk.target
+    quote = connection.ops.quote_name
+    key = target.key
+    update = (f"UPDATE {quote(target.table)} SET {quote(target.written.column)} = %s "
+              f"WHERE {quote(key.column)} = %s")
+    rows = target.queryset.order_by(key.name).values_list(key.name, *target.reads)
+    last = None
+    while batch := list((rows.filter(**{f"{key.name}__gt": last}) if last is not None else rows)[: walk.batch_size]):
+        values = [(target.compute(*row[1:]), row[0]) for row in batch]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(update, values)
+        last = batch[-1][0]
+        walk.advance(len(batch))

@@ -179,8 +179,13 @@ def update_rows(
 def walk_target(target: Target, *, batch_size: int = 1000, method: str = "auto", progress: bool = True,
                 resume: bool = False, only_changed: bool = True, memory_limit_mb: int | None = None,
                 dry_run: bool = False, limit: int | None = None, throttle: float = 0.0, quiet: bool = False,
-                stream=None, bounds: Bounds = WHOLE, checkpoint_name: str | None = None) -> Summary:
-    """Walk ``target`` as :func:`update_rows` describes (``bounds`` and ``checkpoint_name``: one range of a fan-out)."""
+                stream=None, bounds: Bounds = WHOLE, checkpoint_name: str | None = None,
+                observe: Callable[[Walk], None] | None = None) -> Summary:
+    """Walk ``target`` as :func:`update_rows` describes.
+
+    ``bounds`` and ``checkpoint_name`` give one range of a larger walk (a fan-out's), ``observe`` is
+    called after every batch with the walk (the engine counts rows with it).
+    """
     _positive("batch size", batch_size)
     _positive("limit", limit, allow_none=True)
     _positive("memory limit (MiB)", memory_limit_mb, allow_none=True)
@@ -223,7 +228,12 @@ def walk_target(target: Target, *, batch_size: int = 1000, method: str = "auto",
     progress_out.total = _remaining(target, walk.bounds, limit)
     if progress_out.bar is not None:
         progress_out.bar.total = progress_out.total
-    walk.on_progress = lambda w: progress_out.update(w.rows_done, w.rows_written)
+    def on_progress(w: Walk) -> None:
+        progress_out.update(w.rows_done, w.rows_written)
+        if observe is not None:
+            observe(w)
+
+    walk.on_progress = on_progress
     started = time.perf_counter()
     try:
         with _signals_stop():
