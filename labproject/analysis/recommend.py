@@ -142,3 +142,21 @@ def headline(advice: pd.DataFrame) -> str:
         parts.append(f"{backend}: {python['use']} for a Python calculation ({python['measured']})"
                      + (f", {fastest['use'].iloc[0]} when speed matters most" if len(fastest) else ""))
     return "; ".join(parts) + f"; {FLOOR} when the calculation can be written in SQL"
+
+
+def target_headline(table: pd.DataFrame, outcomes: list[dict], *, what: str) -> str:
+    """Say per backend which Python-side strategy was fastest on a target and how close its command came."""
+    parts = []
+    for backend, mine in table.groupby("backend", sort=False):
+        python = mine[mine["python_side"] & mine["x floor"].notna()]
+        if python.empty:
+            parts.append(f"{backend}: no verified Python-side run")
+            continue
+        best = python.sort_values("x floor").iloc[0]
+        line = f"{backend}: fastest Python-side {best['strategy']} at {best['x floor']:.2f}x {FLOOR}"
+        for outcome in (o for o in outcomes if o["backend"] == backend):
+            ratio = listing_ratio(outcome, table)
+            if ratio is not None:
+                line += f", the generated command ({outcome.get('method')}) at {ratio:.2f}x"
+        parts.append(line)
+    return f"On {what}: " + "; ".join(parts)

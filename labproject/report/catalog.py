@@ -50,4 +50,7 @@ PAGES: list[Page] = [
                "slow_rows": {"sqlite": 30_000, "postgresql": 5000}, "repeats": 2, "slow_repeats": 1}),
     Page("05_playground", "Playground: choose, run and watch memory live (static charts in the report)",
          quick={"rows": 3000, "repeats": 2}, full={"rows": 50_000, "repeats": 3}),
+    Page("06_your_own_table", "Your own table: a second model, its strategies, and the command generated for it",
+         quick={"rows": 3000, "slow_rows": 1000, "repeats": 1, "postgres": "off"},
+         full={"rows": 200_000, "slow_rows": 5000, "repeats": 2}),
 ]

@@ -22,12 +22,14 @@ from labproject.errors import WorkerFailed
 from labproject.processes import last_line
 
 
-def run_command_file(path: Path | str, *, database_url: str | None = None, **options) -> dict:
+def run_command_file(path: Path | str, *, database_url: str | None = None, target: str = "lab", **options) -> dict:
     """Run ``path``'s ``Command`` with ``options`` in a fresh process; return what it did and what SQL found.
 
-    ``database_url`` runs it on another database than this kernel's (seeded as the engine's runs left it).
+    ``database_url`` runs it on another database than this kernel's (seeded as the engine's runs left it);
+    ``target`` names the lab table it walks, reset before and verified after.
     """
-    command = [sys.executable, "-m", "labproject.studies.recipe", str(path), "--options", json.dumps(options)]
+    command = [sys.executable, "-m", "labproject.studies.recipe", str(path), "--target", target,
+               "--options", json.dumps(options)]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "labproject.settings")}
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -44,8 +46,8 @@ def describe(outcome: dict) -> str:
     """Say what the command did and whether SQL agrees, in one line."""
     verdict = "every row right" if outcome["rows_wrong"] == 0 and outcome["rows_verified"] == outcome["rows"] else \
         f"{outcome['rows_wrong']:,} rows wrong or missing"
-    reader = f" (its reader process: {outcome['helpers_peak_mib']:.0f} MiB RSS at most)" if outcome.get(
-        "helpers_peak_mib") else ""
+    reader = (f" (its helper process: {outcome['helpers_peak_mib']:.0f} MiB RSS at most, most of it shared "
+              "with the command's)") if outcome.get("helpers_peak_mib") else ""
     return (f"on {outcome['backend']} the command updated {outcome['rows']:,} rows in {outcome['seconds']:.2f} s with "
             f"method {outcome.get('method') or '?'}, peak {outcome['peak_above_baseline_mib']:.1f} MiB above its "
             f"baseline{reader}; checked in SQL: {verdict} "
@@ -63,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run a command file's Command against the lab table and verify it.")
     parser.add_argument("path", type=Path)
     parser.add_argument("--options", default="{}", help="the command's options as a JSON object")
+    parser.add_argument("--target", default="lab", help="the lab target the command walks (reset, then verified)")
     args = parser.parse_args(argv)
     import django
 
@@ -75,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     from labproject.iteration.targets import get_target
     from labproject.walk.verification import verify
 
-    target = get_target("lab")
+    target = get_target(args.target)
     prepare_table(target, connection.vendor)
     command = _load(args.path).Command()
     baseline = memory.rss_bytes()

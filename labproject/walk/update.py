@@ -63,8 +63,8 @@ class Summary:
             head += f", {self.rows_unchanged:,} unchanged"
         rate = self.rows_read / self.seconds if self.seconds else 0
         peak = f"peak RSS {self.peak_rss_bytes / 2**20:.0f} MiB"
-        if self.helpers_peak_rss_bytes:
-            peak += f" (reader {self.helpers_peak_rss_bytes / 2**20:.0f} MiB)"
+        if self.helpers_peak_rss_bytes:  # a forked reader's RSS counts the pages it shares with this process
+            peak += f" (a helper process: {self.helpers_peak_rss_bytes / 2**20:.0f} MiB RSS, most of it shared)"
         tail = f" in {self.seconds:.2f} s ({rate:,.0f} rows/s), {peak}, method {self.method}"
         if self.resumed_after is not None:
             tail += f", resumed after key {self.resumed_after}"
@@ -266,12 +266,21 @@ def walk_target(target: Target, *, batch_size: int = 1000, method: str = "auto",
     else:
         walk.finish("done")
     progress_out.close()
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    own = _high_water_mark()
     helpers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     # A method that walks model instances saves every row it reads.
     written = walk.rows_written if chosen.resumable else walk.rows_done
     return Summary(name, chosen.name, walk.rows_done, written, time.perf_counter() - started, own,
                    helpers, dry_run, after if resume else None, walk.stop_reason, walk.batch_size)
+
+
+def _high_water_mark() -> int:
+    """Return this process's peak RSS since it started (VmHWM; ``ru_maxrss`` would carry a parent's across exec)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _interrupted(how: str, walk: Walk, where: str) -> str:
