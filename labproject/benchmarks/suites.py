@@ -29,7 +29,6 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
-MIB = 2**20
 
 
 def _setup() -> None:
@@ -40,7 +39,7 @@ def _setup() -> None:
     django.setup()
 
 
-def _run(names: list[str], rows: int, repeats: int, label: str, pss_interval: object = "default",
+def _run(names: list[str], rows: int, repeats: int, label: str, pss: bool = True,
          **spec) -> pd.DataFrame:
     """Compare ``names`` at ``rows`` and return the runs table."""
     from django.db import connection
@@ -52,8 +51,8 @@ def _run(names: list[str], rows: int, repeats: int, label: str, pss_interval: ob
 
     specs = [RunSpec(strategy=n, rows=rows, backend=connection.vendor, repeats=repeats, **spec) for n in names]
     bar = ProgressBar(disable=not sys.stderr.isatty())
-    extra = {} if pss_interval == "default" else {"pss_interval": pss_interval}
-    return runs_table(compare(specs, label=label, observers=[bar], seed_progress=sys.stderr.isatty(), **extra))
+    return runs_table(compare(specs, label=label, observers=[bar], seed_progress=sys.stderr.isatty(),
+                              **({} if pss else {"pss_interval": None})))
 
 
 def _medians(runs: pd.DataFrame) -> pd.DataFrame:
@@ -81,7 +80,9 @@ def _verdict(ok: bool) -> str:
 
 
 def article(args) -> int:
-    names = ["queryset_loop", "iterator_save", "iterator_bulk_update", "paginator_save", "paginator_bulk_update"]
+    from labproject.engine.measure import article_strategies
+
+    names = article_strategies()
     started = time.perf_counter()
     runs = _run(names, args.rows or 50_000, args.repeats or 3, "bench-article")
     seconds = time.perf_counter() - started
@@ -100,7 +101,7 @@ def strategies(args) -> int:
     from labproject import strategies as registry
 
     backend = connection.vendor
-    chosen = [s for s in registry.all_strategies(experiments=False) if backend in s.backends]
+    chosen = registry.applicable(backend)
     rows = args.rows or 500_000
     runs = _run([s.name for s in chosen], rows, args.repeats or 1, "bench-strategies")
     table = _medians(runs)
@@ -159,7 +160,7 @@ def near_floor(args) -> int:
               "sql_update (the GIL makes reader and writer take turns)")
     pipelined = runs[(runs["strategy"] == "pipelined") & (runs["status"] == "ok")]
     share = (pipelined["pss_read_seconds"] / pipelined["wall_seconds"]).median()
-    off = _medians(_run(["pipelined"], rows, args.repeats or 3, "bench-pss-off", pss_interval=None))
+    off = _medians(_run(["pipelined"], rows, args.repeats or 3, "bench-pss-off", pss=False))
     cost = table.loc["pipelined", "wall_s"] / off.loc["pipelined", "wall_s"] - 1
     from labproject.engine.runner import PSS_INTERVAL
 

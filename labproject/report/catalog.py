@@ -39,7 +39,7 @@ PAGES: list[Page] = [
                "repeats": 2}),
     Page("03_scaling", "Scaling: memory and time against rows on log-log axes, and who a memory cap kills",
          quick={"sizes": [1000, 2000, 4000], "repeats": 1, "fit_from": 1000, "memory_cap_mb": 128,
-                "limits": {"queryset_loop": 2000, "iterator_save": 2000, "paginator_save": 2000},
+                "limits": {"per_row_save": 2000},
                 "cap_sizes": [8000, 40_000]},
          full={"sizes": [1000, 3000, 10_000, 30_000, 100_000, 500_000], "repeats": 2, "memory_cap_mb": 256,
                "cap_sizes": [50_000, 200_000, 500_000], "cap_repeats": 1}),

@@ -11,11 +11,25 @@ from labproject.engine import measure
 from labproject.engine.measured import Measured
 
 
-def sizes_for(strategies: Iterable[str], sizes: Iterable[int], limits: Mapping[str, int]) -> dict[int, list[str]]:
-    """Return, per size, the strategies to run there: every one, up to its limit in ``limits`` if it has one."""
-    names = list(strategies)
-    plan = {size: [n for n in names if size <= limits.get(n, size)] for size in sorted(sizes)}
+def sizes_for(names: Iterable[str], sizes: Iterable[int], limits: Mapping[str, int]) -> dict[int, list[str]]:
+    """Return, per size, the strategies to run there: every one, up to its cost class's limit in ``limits``.
+
+    ``limits`` maps a cost class (``per_row_save``, ``per_batch_orm``...) to the largest table its
+    strategies run at, so a new strategy of a slow class is limited without a list to edit.
+    """
+    from labproject import strategies
+
+    names = list(names)
+    costs = {n: strategies.get(n).cost for n in names}
+    plan = {size: [n for n in names if size <= limits.get(costs[n], size)] for size in sorted(sizes)}
     return {size: chosen for size, chosen in plan.items() if chosen}
+
+
+def limited(names: Iterable[str], limits: Mapping[str, int]) -> dict[str, int]:
+    """Return the strategies ``limits`` holds back, with the size each stops at."""
+    from labproject import strategies
+
+    return {n: limits[strategies.get(n).cost] for n in names if strategies.get(n).cost in limits}
 
 
 def run_grid(plan: Mapping[int, list[str]], *, label: str, **options) -> Measured:
@@ -46,10 +60,9 @@ def run_until_killed(plan: Mapping[str, Iterable[int]], *, label: str, memory_ca
 
 
 def applicable(backend: str | None = None, *, experiments: bool = False) -> list[str]:
-    """Return the strategies that run on ``backend`` (default: this kernel's), experiments left out unless asked."""
+    """Return the names of the strategies that run on ``backend`` (default: this kernel's)."""
     from django.db import connection
 
     from labproject import strategies
 
-    backend = backend or connection.vendor
-    return [s.name for s in strategies.all_strategies(experiments=experiments) if backend in s.backends]
+    return [s.name for s in strategies.applicable(backend or connection.vendor, experiments=experiments)]
