@@ -170,3 +170,25 @@ def test_what_a_walk_cannot_use_is_refused_with_one_line_each(shop):
     assert lines[5] == "BadInput a walk needs a model or a queryset, got 'not a model'"
     assert lines[6] == "BadInput a walk must read at least one field (reads=...)"
     assert shop.tally()["never"] == ROWS
+
+
+def auto_candidates(backend: str) -> list[str]:
+    from labproject import strategies
+
+    return [s.name for s in strategies.applicable(backend) if s.auto_rank is not None] + ["update_rows"]
+
+
+def second_model_verified(lab, backend: str) -> None:
+    names = auto_candidates(backend)
+    runs = lab.compare("--target", "invoices", "--strategies", ",".join(names), "--rows", "2500")
+    assert [(r["strategy"], r["status"], r["rows_verified"], r["rows_wrong"]) for r in runs] == [
+        (name, "ok", 2500, 0) for name in names]
+
+
+def test_the_second_model_is_walked_by_every_method_auto_can_choose_on_sqlite(lab):
+    second_model_verified(lab, "sqlite")
+
+
+@pytest.mark.postgres
+def test_the_second_model_is_walked_by_every_method_auto_can_choose_on_postgresql(pg_lab):
+    second_model_verified(pg_lab, "postgresql")
