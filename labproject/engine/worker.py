@@ -62,8 +62,8 @@ def one_line(exc: BaseException) -> str:
     return redact(f"{type(exc).__name__}: {text}")[:500]
 
 
-def run(spec_data: dict, repeat: int, board: ProgressBoard) -> dict:
-    """Run the strategy once and return this worker's part of the result."""
+def run(spec_text: str, board: ProgressBoard) -> dict:
+    """Run the strategy once and return this worker's part of the result (only ``WORKER_FIELDS``)."""
     import django
 
     django.setup()
@@ -72,15 +72,21 @@ def run(spec_data: dict, repeat: int, board: ProgressBoard) -> dict:
     from labproject import strategies
     from labproject.engine import environment
     from labproject.engine.probes import make_probes
+    from labproject.engine.spec import RunSpec
     from labproject.strategies.base import RunContext
 
-    chosen = strategies.get(spec_data["strategy"], connection.vendor)
+    spec = RunSpec.from_dict(json.loads(spec_text))
+    chosen = strategies.get(spec.strategy, connection.vendor)
+    part: dict = {"pid": os.getpid()}
+    gc.collect()
+    part["rss_before_connection_bytes"] = memory.rss_bytes()  # nothing has connected yet
     prepare_table(connection.vendor)
-    probes = make_probes(spec_data["probes"])
-    part: dict = {"pid": os.getpid(), "environment": environment.describe()}
+    part["rss_after_reset_bytes"] = memory.rss_bytes()  # the connection, and the page cache the reset warmed
+    part["environment"] = environment.describe().to_dict()
+    probes = make_probes(spec.probes)
     for probe in probes:
         probe.start()
-    ctx = RunContext(spec_data["batch_size"], options=spec_data, counter=board)
+    ctx = RunContext(spec.batch_size, options=spec.to_dict(), counter=board)
     gc.collect()
     part["baseline_rss_bytes"] = baseline = memory.rss_bytes()
     kernel_peak = memory.reset_peak()
@@ -102,16 +108,16 @@ def run(spec_data: dict, repeat: int, board: ProgressBoard) -> dict:
         part["end_rss_bytes"] = memory.rss_bytes()
         board.phase = FINISHING
     for probe in reversed(probes):
-        part[probe.name] = probe.stop()
+        part[probe.name] = probe.stop().to_dict()
     del ctx
     gc.collect()
     memory.malloc_trim()
     part["trimmed_rss_bytes"] = memory.rss_bytes()
     total, right, wrong = verify(connection.vendor)
-    ok = wrong == 0 and right == spec_data["rows"] and total == spec_data["rows"]
+    ok = wrong == 0 and right == spec.rows and total == spec.rows
     part.update(status="ok" if ok else "wrong", rows_done=board.rows_done, rows_verified=right, rows_wrong=wrong)
-    if total != spec_data["rows"]:
-        part["error"] = f"table holds {total} rows, expected {spec_data['rows']}"
+    if total != spec.rows:
+        part["error"] = f"table holds {total} rows, expected {spec.rows}"
     return part
 
 
@@ -132,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labproject.settings")
     board = ProgressBoard(Path(args.board))
     try:
-        part = run(json.loads(args.spec), args.repeat, board)
+        part = run(args.spec, board)
     except Exception as exc:  # set-up or verification failed: still one document, saying why
         traceback.print_exc(file=sys.stderr)
         part = {"status": "error", "error": one_line(exc), "pid": os.getpid()}

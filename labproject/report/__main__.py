@@ -37,7 +37,7 @@ def build(args: argparse.Namespace) -> int:
     from labproject.report.index import write_index
 
     ensure_ready()
-    environment = describe()
+    environment = describe().to_dict()
     wanted = {s for s in args.only.split(",") if s}
     unknown = wanted - {p.stem for p in PAGES}
     if unknown:

@@ -7,6 +7,8 @@ import time
 import pytest
 
 from labproject.engine.result import SCHEMA_VERSION, RunResult
+from labproject.engine.sections import Tree
+from labproject.engine.spec import RunSpec
 from labproject.engine.store import ResultStore
 from labproject.engine.summary import format_table, summarize
 from labproject.engine.tidy import runs_table, samples_table
@@ -14,8 +16,9 @@ from labproject.errors import ResultFormatError
 
 
 def make_result(session="s", strategy="iterator_save", repeat=0, **extra) -> RunResult:
-    base = dict(strategy=strategy, repeat=repeat, status="ok", rows=100, payload_bytes=300, batch_size=10,
-                backend="sqlite", debug=False, session=session, run_id=f"{strategy}-{repeat}",
+    spec = RunSpec(strategy, rows=100, backend="sqlite", batch_size=10, check=False)
+    base = dict(strategy=strategy, repeat=repeat, status="ok", spec=spec, session=session,
+                run_id=f"{strategy}-{repeat}",
                 started_at=f"2026-01-01T00:00:0{repeat}", wall_seconds=1.0 + repeat, baseline_rss_bytes=50 * 2**20,
                 peak_rss_bytes=(52 + repeat) * 2**20, rows_verified=100, rows_wrong=0, rows_done=100,
                 rss_timeline=[[0.0, 50 * 2**20, 0], [0.5, 51 * 2**20, 50], [1.0, 52 * 2**20, 100]])
@@ -100,10 +103,8 @@ def test_a_long_timeline_is_decimated_evenly_and_keeps_its_peak():
 
 
 def test_a_run_with_helpers_counts_its_whole_tree():
-    alone = make_result(strategy="keyset_executemany", tree={"baseline_pss_bytes": 40 * 2**20,
-                                                             "peak_pss_bytes": 41 * 2**20, "processes": 1})
-    helped = make_result(strategy="pipelined", tree={"baseline_pss_bytes": 40 * 2**20,
-                                                     "peak_pss_bytes": 51 * 2**20, "processes": 2})
+    alone = make_result(strategy="keyset_executemany", tree=Tree(1, 40 * 2**20, 41 * 2**20))
+    helped = make_result(strategy="pipelined", tree=Tree(2, 40 * 2**20, 51 * 2**20))
     runs = runs_table([alone, helped]).set_index("strategy")
     assert runs.loc["keyset_executemany", "memory_above_baseline_mib"] == 2.0  # its own RSS peak is larger
     assert runs.loc["pipelined", "memory_above_baseline_mib"] == 11.0  # the helper's pages count
