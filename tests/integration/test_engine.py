@@ -5,12 +5,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
 
-from tests.conftest import ROOT, one_line_error
+from tests.conftest import ROOT, assert_all_end, one_line_error, wait_for, walking
 
 ARTICLE = ["queryset_loop", "iterator_save", "iterator_bulk_update", "paginator_save", "paginator_bulk_update"]
 
@@ -96,19 +95,15 @@ def test_probes_fill_their_sections(lab):
 def test_ctrl_c_kills_the_worker_and_keeps_finished_runs(lab):
     lab.manage("seed_rows", "--rows", "1000", check=True)
     proc = lab.start("compare", "--strategies", "iterator_save,test_slow", "--rows", "1000")
-    deadline = time.monotonic() + 120
-    while not result_files(lab) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1.5)
-    workers = psutil.Process(proc.pid).children(recursive=True)
-    assert workers, "the slow worker should be running"
+    wait_for(lambda: result_files(lab), what="the first run's result", timeout=120)
+    workers = wait_for(lambda: walking(proc.pid, "test_slow"), what="the slow worker to walk")
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert "interrupted" in err and "1 finished run(s) kept" in err and "Traceback" not in err
     assert len(result_files(lab)) == 1
-    time.sleep(0.2)
-    assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+    assert_all_end(workers)
+
 
 
 @pytest.mark.parametrize(
