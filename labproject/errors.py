@@ -6,6 +6,7 @@ into one line on stderr and a non-zero exit code.
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 
@@ -46,14 +47,25 @@ class RunsFailed(LabError):
     exit_code = 1
 
 
+class StoreError(LabError):
+    """The results folder cannot take a result: missing and not creatable, not a folder, read-only, or full."""
+
+
 class ResultFormatError(LabError):
     """A result file is unreadable or of an unknown schema version."""
 
 
 class Interrupted(LabError):
-    """The user interrupted long work; what finished before is kept."""
+    """The user (Ctrl-C) or the system (SIGTERM, SIGHUP) interrupted long work; what finished before is kept.
 
-    exit_code = 130
+    The exit code is the shell's for a death by that signal: 128 + its number.
+    """
+
+    exit_code = 128 + signal.SIGINT
+
+    def __init__(self, message: str, signum: int = signal.SIGINT) -> None:
+        super().__init__(message)
+        self.exit_code = 128 + signum
 
 
 def exit_code_of(main: Callable[[], int | None]) -> int:

@@ -12,7 +12,8 @@ from labproject.engine.sections import Database, Environment
 
 _SYNCHRONOUS = {0: "off", 1: "normal", 2: "full", 3: "extra"}
 # The PostgreSQL settings that move these timings: sorting/hashing memory, cache, commit durability, checkpoints.
-POSTGRESQL_SETTINGS = ["server_version", "work_mem", "shared_buffers", "synchronous_commit", "fsync", "max_wal_size"]
+POSTGRESQL_SETTINGS = ["server_version", "work_mem", "shared_buffers", "synchronous_commit", "fsync", "max_wal_size",
+                       "lock_timeout"]
 
 
 def machine() -> dict:

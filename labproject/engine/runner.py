@@ -3,8 +3,8 @@
 While a worker runs, the runner samples its memory from outside every few milliseconds together
 with the rows done (read from a shared board), kills it with SIGKILL when the tree's RSS passes
 the memory cap (as a container limit does) and turns every ending, clean or not, into a result
-record: ``ok``, ``wrong``, ``killed`` or ``error``. Ctrl-C kills the current worker and keeps
-what finished.
+record: ``ok``, ``wrong``, ``killed`` or ``error``. A compare holds the database's lab lock from
+start to end. Ctrl-C, SIGTERM and SIGHUP kill the current worker and keep what finished.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
+
 from labproject.database import redact
 from labproject.engine.observers import RunObserver
 from labproject.engine.progress import RUNNING, SETUP, ProgressBoard
@@ -29,9 +32,10 @@ from labproject.engine.sampler import Timeline, TreeSampler, kill_tree
 from labproject.engine.sections import Tree
 from labproject.engine.spec import RunSpec
 from labproject.engine.store import ResultStore
-from labproject.errors import BadInput, Interrupted, ResultFormatError, WorkerFailed
-from labproject.processes import last_line
+from labproject.errors import BadInput, DatabaseNotReady, Interrupted, ResultFormatError, StoreError, WorkerFailed
+from labproject.processes import last_line, pid_alive, signal_number, signals_interrupt
 
+RUN_FOLDER_PREFIX = "lab-run-"
 SAMPLE_INTERVAL = 0.005
 PSS_INTERVAL = 0.1  # reading smaps_rollup costs ~1-2 ms a process: every 100 ms keeps it under 5% of a core
 
@@ -64,20 +68,35 @@ def compare(
     timeout: float | None = None,
     pss_interval: float | None = PSS_INTERVAL,
     database_url: str | None = None,
+    wait: bool = True,
 ) -> list[RunResult]:
     """Run every spec's repeats, each in its own worker, store each result as it lands, and return them.
 
     ``database_url`` runs on another database than this process's (a notebook kernel on SQLite can
     measure the lab's PostgreSQL server): the workers and the seeding get it; this process does not.
+    The whole compare holds that database's lab lock (``wait=False``: refuse at once if another
+    holds it). Ctrl-C, SIGTERM and SIGHUP kill the current worker and keep what finished.
     """
-    if database_url is None:
-        from labproject.iteration.readiness import ensure_ready
+    from labproject.iteration.lock import lab_lock
 
-        ensure_ready()
     store = store or ResultStore()
-    session = session or store.new_session(label)
-    runs = plan(specs)
+    store.check()
+    sweep_run_folders()
+    with signals_interrupt(), lab_lock(database_url, wait=wait) as lock:
+        if database_url is None:
+            from labproject.iteration.readiness import ensure_ready
+
+            ensure_ready()
+        session = session or store.new_session(label)
+        return _run_all(plan(specs), store, session, lock, observers=observers, seed_progress=seed_progress,
+                        timeout=timeout, pss_interval=pss_interval, database_url=database_url)
+
+
+def _run_all(runs: list[tuple[RunSpec, int]], store: ResultStore, session: str, lock, *, observers, seed_progress,
+             timeout, pss_interval, database_url) -> list[RunResult]:
+    """Seed and run ``runs`` in order under ``lock``, storing each result; stop with one line on any fault."""
     results: list[RunResult] = []
+    folder = store.root / session
     seeded = None
     for observer in observers:
         observer.compare_started(runs)
@@ -86,23 +105,57 @@ def compare(
             if _shape(spec) != seeded:  # the table is reloaded only when the next runs need another shape
                 seeded = _shape(spec)
                 _seed(spec, database_url, seed_progress)
+            lock.check()  # the first check notes the database as it is
             for observer in observers:
                 observer.run_started(index, spec, repeat)
             result = run_once(spec, repeat, session, observers=observers, timeout=timeout, pss_interval=pss_interval,
                               database_url=database_url)
-            store.write(result)
+            try:
+                store.write(result)
+            except StoreError as exc:
+                print(json.dumps([result.to_dict()]), flush=True)  # kept: nothing measured is lost
+                raise StoreError(f"{exc}; the result of {spec.strategy} #{repeat + 1} is printed as JSON on stdout, "
+                                 f"{len(results)} earlier run(s) are in {folder}, "
+                                 f"{len(runs) - index - 1} run(s) not started") from None
             results.append(result)
             for observer in observers:
                 observer.run_finished(result)
-    except KeyboardInterrupt:
-        raise Interrupted(
-            f"interrupted: the current worker was killed; {len(results)} finished run(s) kept in "
-            f"{store.root / session}"
-        ) from None
+            try:
+                lock.check()
+            except DatabaseNotReady as exc:
+                raise DatabaseNotReady(f"{exc} during the compare; {len(results)} finished run(s) kept in {folder}, "
+                                       f"{len(runs) - index - 1} run(s) not started") from None
+    except KeyboardInterrupt as exc:
+        signum = signal_number(exc)
+        cause = "interrupted" if signum == signal.SIGINT else f"interrupted by {signal.Signals(signum).name}"
+        raise Interrupted(f"{cause}: the current worker was killed; {len(results)} finished run(s) kept in "
+                          f"{folder}", signum) from None
     finally:
         for observer in observers:
             observer.compare_finished()
     return results
+
+
+def new_run_folder() -> Path:
+    """Create a run's temporary folder (board, worker output, stderr), recording this runner as its owner."""
+    folder = Path(tempfile.mkdtemp(prefix=RUN_FOLDER_PREFIX))
+    (folder / "owner").write_text(json.dumps({"pid": os.getpid(), "created": psutil.Process().create_time()}))
+    return folder
+
+
+def sweep_run_folders() -> list[Path]:
+    """Remove the temporary folders of runners that are gone (a SIGKILL leaves its folder); return them."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{RUN_FOLDER_PREFIX}*"):
+        try:
+            owner = json.loads((folder / "owner").read_text())
+            pid, created = owner["pid"], owner["created"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # being created right now, or not one of ours
+        if not pid_alive(pid, created):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def worker_command(spec: RunSpec, repeat: int, board: Path, output: Path) -> list[str]:
@@ -160,7 +213,7 @@ def run_once(
 
     ``pss_interval`` sets how often the process tree's PSS is read (None: never, to measure its cost).
     """
-    folder = Path(tempfile.mkdtemp(prefix="lab-run-"))
+    folder = new_run_folder()
     board = ProgressBoard(folder / "board", create=True)
     output = folder / "result.json"
     started_at = datetime.now(UTC).isoformat()

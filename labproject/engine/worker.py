@@ -55,11 +55,11 @@ def verify(vendor: str) -> tuple[int, int, int]:
 
 
 def one_line(exc: BaseException) -> str:
-    """Return an exception as one line with its type, never with a password."""
-    from labproject.database import redact
+    """Return an exception as one line with its type, never with a password; a lock wait says so."""
+    from labproject.database import busy_note, redact
 
     text = " ".join(str(exc).split()) or "(no message)"
-    return redact(f"{type(exc).__name__}: {text}")[:500]
+    return redact(f"{type(exc).__name__}: {text}")[:400] + busy_note(text)
 
 
 def run(spec_text: str, board: ProgressBoard) -> dict:

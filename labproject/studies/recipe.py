@@ -64,17 +64,19 @@ def main(argv: list[str] | None = None) -> int:
 
     from labproject.engine import memory
     from labproject.engine.worker import prepare_table, verify
+    from labproject.iteration.lock import lab_lock
 
-    prepare_table(connection.vendor)
-    command = _load(args.path).Command()
-    baseline = memory.rss_bytes()
-    memory.reset_peak()
-    said = io.StringIO()
-    started = time.perf_counter()
-    call_command(command, stdout=said, **json.loads(args.options))
-    seconds = time.perf_counter() - started
-    peak = memory.peak_rss_bytes()
-    total, right, wrong = verify(connection.vendor)
+    with lab_lock():  # it resets and walks the lab table like any measured run
+        prepare_table(connection.vendor)
+        command = _load(args.path).Command()
+        baseline = memory.rss_bytes()
+        memory.reset_peak()
+        said = io.StringIO()
+        started = time.perf_counter()
+        call_command(command, stdout=said, **json.loads(args.options))
+        seconds = time.perf_counter() - started
+        peak = memory.peak_rss_bytes()
+        total, right, wrong = verify(connection.vendor)
     print(json.dumps({"backend": connection.vendor, "rows": total, "rows_verified": right, "rows_wrong": wrong,
                       "seconds": seconds, "peak_above_baseline_mib": (peak - baseline) / 2**20,
                       "said": said.getvalue().strip()}))
