@@ -44,6 +44,26 @@ def sqlite_pragmas() -> dict[str, str]:
     return {"journal_mode": journal, "synchronous": sync}
 
 
+def busy_timeout() -> int:
+    """Return how many seconds a statement waits for another connection's lock before it fails (LAB_BUSY_TIMEOUT)."""
+    text = os.environ.get("LAB_BUSY_TIMEOUT", "30")
+    if not text.isdigit() or int(text) == 0:
+        raise ConfigError(f"LAB_BUSY_TIMEOUT={text!r} must be a whole number of seconds above 0")
+    return int(text)
+
+
+# What each backend says when a statement waited out the busy timeout for another connection's lock.
+BUSY_MESSAGES = ("database is locked", "canceling statement due to lock timeout", "Lock wait timeout exceeded")
+
+
+def busy_note(error: str) -> str:
+    """Return why a statement failed when it waited out another connection's lock ('' for any other error)."""
+    if not any(message in error for message in BUSY_MESSAGES):
+        return ""
+    return (f" (another connection held a lock on the table longer than the {busy_timeout()} s busy timeout; "
+            "LAB_BUSY_TIMEOUT sets it)")
+
+
 def database_config(url: str) -> dict:
     """Parse ``url`` into a DATABASES entry, refusing what the lab does not support."""
     import dj_database_url
@@ -66,12 +86,15 @@ def database_config(url: str) -> dict:
         pragmas = sqlite_pragmas()
         config["OPTIONS"] = {
             "init_command": "".join(f"PRAGMA {k}={v};" for k, v in pragmas.items()),
-            "timeout": 30,
+            "timeout": busy_timeout(),
         }
         config["TEST"] = {"NAME": str(Path(name).with_suffix(".test.sqlite3"))}
     else:
         # libpq waits for an unreachable host as long as TCP retries (minutes); the lab says so after 10 s.
-        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 10)
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", 10)
+        # A statement blocked by another connection's lock fails after the busy timeout instead of hanging.
+        options["options"] = f"{options.get('options', '')} -c lock_timeout={busy_timeout()}s".strip()
         if os.environ.get("LAB_DISABLE_SERVER_SIDE_CURSORS", "0") == "1":
             # What a transaction-pooling proxy forces: iterator() then fetches the whole result client-side.
             config["DISABLE_SERVER_SIDE_CURSORS"] = True

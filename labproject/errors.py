@@ -6,6 +6,7 @@ into one line on stderr and a non-zero exit code.
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 
@@ -14,11 +15,6 @@ class LabError(Exception):
     """Base of every error the workbench reports to a user as one line."""
 
     exit_code = 2
-
-    def __init__(self, *args: object, exit_code: int | None = None) -> None:
-        super().__init__(*args)
-        if exit_code is not None:  # a stop by signal N exits 128 + N, as a shell would report it
-            self.exit_code = exit_code
 
 
 class ConfigError(LabError):
@@ -51,14 +47,25 @@ class RunsFailed(LabError):
     exit_code = 1
 
 
+class StoreError(LabError):
+    """The results folder cannot take a result: missing and not creatable, not a folder, read-only, or full."""
+
+
 class ResultFormatError(LabError):
     """A result file is unreadable or of an unknown schema version."""
 
 
 class Interrupted(LabError):
-    """The user interrupted long work; what finished before is kept."""
+    """The user (Ctrl-C) or the system (SIGTERM, SIGHUP) interrupted long work; what finished before is kept.
 
-    exit_code = 130
+    The exit code is the shell's for a death by that signal: 128 + its number.
+    """
+
+    exit_code = 128 + signal.SIGINT
+
+    def __init__(self, message: str, signum: int = signal.SIGINT) -> None:
+        super().__init__(message)
+        self.exit_code = 128 + signum
 
 
 def exit_code_of(main: Callable[[], int | None]) -> int:

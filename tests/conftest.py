@@ -8,9 +8,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,6 +76,59 @@ def lab(tmp_path) -> Lab:
            "PYTHONUNBUFFERED": "1"}
     env.pop("DJANGO_DEBUG", None)
     return Lab(tmp_path, env)
+
+
+def wait_for(condition: Callable[[], object], *, what: str, timeout: float = 60, interval: float = 0.05):
+    """Poll ``condition`` until it returns something true, and return that; fail naming ``what`` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = condition()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting for {what} after {timeout:.0f} s")
+        time.sleep(interval)
+
+
+def still_running(processes: Iterable[psutil.Process]) -> list[psutil.Process]:
+    """Return the processes that still run (a zombie has ended: only its parent has not reaped it yet)."""
+    running = []
+    for proc in processes:
+        try:
+            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                running.append(proc)
+        except psutil.NoSuchProcess:
+            continue
+    return running
+
+
+def assert_all_end(processes: Iterable[psutil.Process], timeout: float = 30) -> None:
+    """Wait for every process to end (they are killed, the kernel takes a moment); fail if one survives."""
+    processes = list(processes)
+    try:
+        wait_for(lambda: not still_running(processes), what="the processes to end", timeout=timeout)
+    except AssertionError:
+        raise AssertionError(f"left behind: {[p.cmdline() for p in still_running(processes)]}") from None
+
+
+def walking(pid: int, strategy: str, rows: int = 1) -> list[psutil.Process]:
+    """Return the processes under ``pid`` once its worker for ``strategy`` has reported ``rows`` done, else []."""
+    from labproject.engine.progress import ProgressBoard
+
+    try:
+        processes = psutil.Process(pid).children(recursive=True)
+        for worker in processes:
+            args = worker.cmdline()
+            if "labproject.engine.worker" in args and strategy in " ".join(args):
+                board = ProgressBoard(Path(args[args.index("--board") + 1]))
+                try:
+                    if board.rows_done >= rows:
+                        return processes
+                finally:
+                    board.close()
+    except (psutil.NoSuchProcess, OSError, ValueError):  # a worker ended while we looked
+        pass
+    return []
 
 
 def one_line_error(done: subprocess.CompletedProcess) -> str:

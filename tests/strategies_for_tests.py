@@ -53,3 +53,16 @@ def helper_sleeper(ctx):
         ctx.advance(0)
         time.sleep(0.1)
     helper.kill()
+
+
+@strategy("test_slow_walk", "iterator() + save(), a few milliseconds a row", why="A real walk to disturb.",
+          family="experiment")
+def slow_walk(ctx):
+    from labproject.iteration.calculation import some_calculation
+    from labproject.iteration.models import SomeModel
+
+    for obj in SomeModel.objects.all().iterator(chunk_size=100):
+        time.sleep(0.004)
+        obj.field = some_calculation(obj)
+        obj.save(update_fields=["field"])
+        ctx.advance()

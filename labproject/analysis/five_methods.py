@@ -49,6 +49,20 @@ def headline(runs: pd.DataFrame) -> str:
             f"slowest {wall.idxmax()} ({wall.max():.2f} s)" + (f"; not ok: {failed}" if failed else ""))
 
 
+def resident_at_peak(runs: pd.DataFrame) -> str:
+    """Say what the OOM killer sees at the heaviest strategy's peak: its baseline (connection's share named) + peak."""
+    summary = summarize(runs).dropna(subset=["peak_mib_median"]).set_index("strategy")
+    if summary.empty:
+        return "no verified run to add up"
+    heaviest = summary["peak_mib_median"].idxmax()
+    row = summary.loc[heaviest]
+    share = "" if pd.isna(row["connection_mib_median"]) else \
+        f", {row['connection_mib_median']:.1f} MiB of it the connection and the page cache the reset warmed"
+    return (f"{heaviest} at its peak: baseline {row['baseline_mib_median']:.1f} MiB{share}, + "
+            f"{row['peak_mib_median']:.1f} MiB above it = {row['baseline_mib_median'] + row['peak_mib_median']:.1f} "
+            "MiB resident, what the OOM killer sees (medians)")
+
+
 def three_views_table(rss_runs: pd.DataFrame, traced_runs: pd.DataFrame, pympler_runs: pd.DataFrame) -> pd.DataFrame:
     """Return per strategy the median of what each tool saw grow: RSS, tracemalloc's peak, pympler's retained size."""
     def median(runs: pd.DataFrame, column: str) -> pd.Series:

@@ -6,6 +6,9 @@ returns a :class:`Finding` whose effect sentence and verdict are computed from t
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,6 +21,20 @@ from labproject.engine.summary import summarize
 from labproject.engine.tidy import MIB
 
 METHOD_3 = "iterator_bulk_update"
+# The hypotheses judged here, each stated once (the judges' findings and their NOT_MEASURED twins share it).
+CLIMBS = "Method 3 climbs with the table even with DEBUG off"
+DEBUG_LOG = "DEBUG's query log makes method 3 climb"
+BATCH_SIZE = "The chunk/batch size makes method 3 climb"
+ALLOCATOR = "What RSS keeps after the walk is memory the allocator holds, not live objects"
+CURSOR = "The backend's cursor decides whether reading grows with the table"
+
+
+class NotMeasured(ValueError):
+    """An experiment has no verified run to judge; ``subject`` names its runs, the message says why."""
+
+    def __init__(self, subject: str, why: str) -> None:
+        super().__init__(why)
+        self.subject = subject
 
 
 @dataclass(frozen=True)
@@ -30,15 +47,48 @@ class Peak:
 
     @classmethod
     def of(cls, measured: Measured) -> Peak:
-        summary = summarize(measured.runs.assign(strategy="all"))
-        if summary.empty or not summary["ok"].iloc[0]:
-            raise ValueError("no verified run to judge")
-        row = summary.iloc[0]
-        return cls(row["peak_mib_median"], row["peak_mib_max"] - row["peak_mib_min"], int(measured.runs["rows"].max()))
+        """Return the peak of ``measured``'s verified runs; raise :class:`NotMeasured` saying why when there is none."""
+        verified = measured.where(status="ok")
+        if not verified.results:
+            raise NotMeasured(*unmeasured(measured))
+        row = summarize(verified.runs.assign(strategy="all")).iloc[0]
+        return cls(row["peak_mib_median"], row["peak_mib_max"] - row["peak_mib_min"], int(verified.runs["rows"].max()))
 
     def above(self, other: Peak) -> tuple[float, float]:
         """Return (this peak minus ``other``, the margin that difference must clear)."""
         return self.mib - other.mib, margin(self.spread, other.spread)
+
+
+def unmeasured(measured: Measured) -> tuple[str, str]:
+    """Return (which runs, why none of them was verified): their statuses and the first reason they gave."""
+    if not measured.results:
+        return "no runs", "no run of this experiment was made"
+    names = ", ".join(dict.fromkeys(r.strategy for r in measured.results))
+    rows = ", ".join(f"{n:,}" for n in sorted({r.rows for r in measured.results}))
+    statuses = pd.Series([r.status for r in measured.results]).value_counts()
+    counted = ", ".join(f"{n} {status}" for status, n in statuses.items())
+    reason = next((r.error for r in measured.results if r.error), "")
+    return f"{names}, {rows} rows", f"none of its {len(measured.results)} run(s) was verified ({counted})" + (
+        f": {reason}" if reason else "")
+
+
+def judges(hypothesis: str | None = None) -> Callable:
+    """Turn a judge's :class:`NotMeasured` into a NOT_MEASURED finding that says which runs failed and why.
+
+    ``hypothesis`` is the judge's own; without it, the judge's ``hypothesis`` argument is used.
+    """
+    def wrap(judge: Callable[..., Finding]) -> Callable[..., Finding]:
+        signature = inspect.signature(judge)
+
+        @functools.wraps(judge)
+        def judged(*args, **kwargs) -> Finding:
+            try:
+                return judge(*args, **kwargs)
+            except NotMeasured as exc:
+                stated = hypothesis or signature.bind(*args, **kwargs).arguments["hypothesis"]
+                return Finding(stated, exc.subject, f"not measured: {exc}", NOT_MEASURED)
+        return judged
+    return wrap
 
 
 def per_100k(mib: float, rows: int) -> float:
@@ -50,6 +100,7 @@ def signed(value: float) -> str:
     return "n/a" if pd.isna(value) else f"{value:+.1f}"
 
 
+@judges(CLIMBS)
 def climbs(control: Measured) -> Finding:
     """Judge whether method 3 itself, DEBUG off, grows with the table (its timeline's slope)."""
     peak = Peak.of(control)
@@ -57,7 +108,7 @@ def climbs(control: Measured) -> Finding:
     over_run = growth * peak.rows / PER_ROWS
     batch = int(control.runs["batch_size"].iloc[0])
     return Finding(
-        "Method 3 climbs with the table even with DEBUG off",
+        CLIMBS,
         f"{METHOD_3}, batch {batch:,}, {peak.rows:,} rows, DEBUG off: RSS against rows done",
         f"{growth:+.2f} MiB per 100k rows over the walk ({over_run:+.1f} MiB over {peak.rows:,} rows); "
         f"peak {peak.mib:.1f} MiB above baseline",
@@ -65,6 +116,7 @@ def climbs(control: Measured) -> Finding:
     )
 
 
+@judges(DEBUG_LOG)
 def debug_log(measured: Measured, cost: LogCost) -> Finding:
     """Judge DEBUG's query log: method 3 with DEBUG off, on, and on with reset_queries() after every batch."""
     off = Peak.of(measured.where(strategy=METHOD_3, debug=False))
@@ -84,13 +136,14 @@ def debug_log(measured: Measured, cost: LogCost) -> Finding:
                   f"after {cost.rows_to_fill:,})")
     verdict = REFUTED if gained <= needed else CONFIRMED if left <= needed else DEPENDS
     return Finding(
-        "DEBUG's query log makes method 3 climb",
+        DEBUG_LOG,
         f"{METHOD_3}, batch {cost.batch_size:,}, {on.rows:,} rows: DEBUG off / on / on + reset_queries() per batch",
         f"DEBUG on: {gained:+.1f} MiB peak over DEBUG off; {course}; reset_queries() per batch: {left:+.1f} MiB",
         verdict,
     )
 
 
+@judges()
 def grows_with_table(measured: Measured, variant: str, hypothesis: str, change: str) -> Finding:
     """Judge a variant of method 3 against method 3 itself, at the same size, batch and DEBUG setting."""
     control = Peak.of(measured.where(strategy=METHOD_3))
@@ -105,6 +158,7 @@ def grows_with_table(measured: Measured, variant: str, hypothesis: str, change: 
     )
 
 
+@judges(BATCH_SIZE)
 def batch_size(measured: Measured) -> Finding:
     """Judge the chunk/batch size: does a bigger one climb with the table, or only sit higher?"""
     by_batch = {b: measured.where(batch_size=b) for b in sorted(measured.runs["batch_size"].unique())}
@@ -117,7 +171,7 @@ def batch_size(measured: Measured) -> Finding:
     verdict = CONFIRMED if climbing else DEPENDS if spread > needed else REFUTED
     listed = " / ".join(f"{b:,}" for b in peaks)
     return Finding(
-        "The chunk/batch size makes method 3 climb",
+        BATCH_SIZE,
         f"{METHOD_3} at batch {listed}, {rows:,} rows, DEBUG off",
         f"peak {' / '.join(f'{p.mib:.1f}' for p in peaks.values())} MiB; growth "
         f"{' / '.join(signed(growth[b]) for b in peaks)} MiB per 100k rows"
@@ -137,16 +191,15 @@ def memory_views(measured: Measured) -> pd.DataFrame:
         if r.status != "ok":
             continue
         base = r.baseline_rss_bytes
-        traced = r.tracemalloc or {}
-        start = (traced.get("timeline") or [[0, 0, 0]])[0][1]
+        traced, nan = r.tracemalloc, float("nan")
         records.append({
             "strategy": r.strategy, "probes": ",".join(r.probes), "repeat": r.repeat,
             "RSS peak": (r.peak_rss_bytes - base) / MIB,
             "RSS at the end": (r.end_rss_bytes - base) / MIB,
             "after gc + malloc_trim": (r.trimmed_rss_bytes - base) / MIB,
-            "tracemalloc peak": (traced.get("peak_bytes", float("nan")) - start) / MIB,
-            "tracemalloc at the end": (traced.get("current_bytes", float("nan")) - start) / MIB,
-            "pympler retained": (r.pympler or {}).get("total_size_diff_bytes", float("nan")) / MIB,
+            "tracemalloc peak": (traced.peak_bytes - traced.start_bytes) / MIB if traced else nan,
+            "tracemalloc at the end": (traced.current_bytes - traced.start_bytes) / MIB if traced else nan,
+            "pympler retained": r.pympler.total_size_diff_bytes / MIB if r.pympler else nan,
         })
     return pd.DataFrame(records).round(2)
 
@@ -164,6 +217,7 @@ def kept_by(end_mib: float, trimmed_mib: float, live_mib: float) -> str:
     return f"the allocator (the trim returned {max(end_mib - trimmed_mib, 0):.1f} of {end_mib:.1f} MiB)"
 
 
+@judges(ALLOCATOR)
 def allocator(measured: Measured) -> Finding:
     """Judge whether what RSS keeps after the walk is live objects or memory the allocator holds.
 
@@ -173,6 +227,8 @@ def allocator(measured: Measured) -> Finding:
     objects (pympler's census, shown beside it, walks only what the collector reaches and sizes it roughly).
     """
     views = memory_views(measured)
+    if views.empty:
+        raise NotMeasured(*unmeasured(measured))
     plain = views[views["probes"] == "rss"].groupby("strategy", sort=False).median(numeric_only=True)
     probed = views[views["probes"] != "rss"].groupby("strategy", sort=False).median(numeric_only=True)
     parts, kinds = [], set()
@@ -185,15 +241,16 @@ def allocator(measured: Measured) -> Finding:
     kinds.discard("nothing kept")
     verdict = CONFIRMED if kinds == {"the allocator"} else REFUTED if kinds == {"live objects"} else DEPENDS
     return Finding(
-        "What RSS keeps after the walk is memory the allocator holds, not live objects",
+        ALLOCATOR,
         "each variant with RSS only (end, then gc.collect() + malloc_trim(0)) and with pympler + tracemalloc",
         "; ".join(parts), verdict)
 
 
+@judges(CURSOR)
 def cursor(sqlite: Measured, postgresql: Measured | None, reason: str = "") -> Finding:
     """Judge the backend's cursor: SQLite fetchmany vs PostgreSQL server-side cursor vs client-side buffering."""
     lite = Peak.of(sqlite)
-    hypothesis = "The backend's cursor decides whether reading grows with the table"
+    hypothesis = CURSOR
     experiment = f"{METHOD_3}, {lite.rows:,} rows: SQLite fetchmany / PostgreSQL server-side / client-side"
     if postgresql is None:
         return Finding(hypothesis, experiment, f"PostgreSQL not measured: {reason}; SQLite fetchmany: peak "
@@ -212,7 +269,7 @@ def cursor(sqlite: Measured, postgresql: Measured | None, reason: str = "") -> F
 
 def reading(measured: Measured, *, server_side: bool) -> Measured:
     """Return the runs that read with (or without) PostgreSQL server-side cursors."""
-    return Measured([r for r in measured.results if r.spec.get("server_side_cursors", True) == server_side])
+    return Measured([r for r in measured.results if r.spec.server_side_cursors == server_side])
 
 
 def summary(verdicts: pd.DataFrame) -> str:

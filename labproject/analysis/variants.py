@@ -29,7 +29,7 @@ def batch(result: RunResult) -> str:
 def backend(result: RunResult) -> str:
     """Name the database of a run and, on PostgreSQL, how iterator() read it."""
     cursors = "" if result.backend != "postgresql" else (
-        ", server-side cursor" if result.spec.get("server_side_cursors", True) else ", client-side buffering")
+        ", server-side cursor" if result.spec.server_side_cursors else ", client-side buffering")
     return f"{result.backend}{cursors}"
 
 

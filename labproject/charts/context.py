@@ -50,6 +50,20 @@ def setting(runs: pd.DataFrame) -> str:
     return " · ".join(parts)
 
 
+def baseline_note(runs: pd.DataFrame) -> str:
+    """Return the axis note that says how large the baseline is and the connection's share of it, or ''.
+
+    What the baseline holds is said once, in ``labproject.engine.summary.BASELINE_HOLDS``; an axis
+    has room for its two sizes only, so that baseline + the drawn value is what the OOM killer sees.
+    """
+    if "baseline_mib" not in runs or runs["baseline_mib"].isna().all():
+        return ""
+    note = f"baseline {runs['baseline_mib'].median():.0f} MiB"
+    if "connection_mib" in runs and runs["connection_mib"].notna().any():
+        note += f", {runs['connection_mib'].median():.1f} of it the connection + page cache"
+    return f"<br><sup>{note}</sup>"
+
+
 def titled(fig: go.Figure, title: str, runs: pd.DataFrame, *, height: int = 540) -> go.Figure:
     """Give ``fig`` the house style and a two-line title: what it shows, then the setting it was measured in.
 

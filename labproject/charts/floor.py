@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from labproject.charts.context import palette, titled
+from labproject.charts.context import baseline_note, palette, titled
 from labproject.charts.controls import attach, choice_masks, visibility_menu
 
 MEMORY_FLOOR_MIB = 0.25  # as on the scaling charts: RSS resolves no less, and the axis is logarithmic
@@ -46,7 +46,7 @@ def time_and_memory_map(table: pd.DataFrame, runs: pd.DataFrame, *,
             keys.append(backend)
     titled(fig, title, runs, height=620)
     fig.update_xaxes(type="log", title_text="time per row over sql_update's on the same backend (log scale)")
-    fig.update_yaxes(type="log", title_text="peak memory above baseline (MiB, log scale)")
+    fig.update_yaxes(type="log", title_text="peak memory above baseline (MiB, log scale)" + baseline_note(runs))
     fig.update_layout(legend={"title": {"text": "family"}})
     if controls and len(backends) > 1:
         attach(fig, [visibility_menu(*choice_masks(keys, backends, with_all=False))])

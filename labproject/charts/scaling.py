@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from labproject.charts.context import colors, strategy_order, titled
+from labproject.charts.context import baseline_note, colors, strategy_order, titled
 from labproject.charts.controls import attach, choice_masks, visibility_menu
 
 METRICS = {
@@ -54,7 +54,8 @@ def cost_against_rows(runs: pd.DataFrame, *, metric: str = "wall_seconds", fits:
         keys += [name, name]
     titled(fig, title, runs, height=620)
     fig.update_xaxes(type="log", title_text="rows in the table (log scale)")
-    fig.update_yaxes(type="log", title_text=f"{label}, log scale")
+    note = baseline_note(runs) if metric == "peak_above_baseline_mib" else ""
+    fig.update_yaxes(type="log", title_text=f"{label}, log scale{note}")
     fig.update_layout(legend={"title": {"text": "strategy: fitted slope, class"}})
     choices = list(dict.fromkeys(keys))
     if controls and len(choices) > 1:

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from labproject.charts.context import colors, strategy_order, titled
+from labproject.charts.context import baseline_note, colors, strategy_order, titled
 from labproject.charts.controls import attach, visibility_menu
 from labproject.engine.summary import summarize
 
@@ -52,7 +52,8 @@ def peak_and_time(runs: pd.DataFrame, *, metric: str = "peak_above_baseline_mib"
     failed = failed[failed["failed"] != ""]
     note = "; ".join(f"{row.strategy}: {row.failed}" for row in failed.itertuples())
     titled(fig, title + (f" (not drawn: {note})" if note else ""), runs)
-    fig.update_yaxes(title_text=f"MiB above baseline, {PEAK_METRICS[metric]}", rangemode="tozero", row=1, col=1)
+    note = baseline_note(runs)
+    fig.update_yaxes(title_text=f"MiB above baseline, {PEAK_METRICS[metric]}{note}", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="wall time (s)", rangemode="tozero", row=1, col=2)
     fig.update_xaxes(tickangle=-30)
     fig.update_layout(showlegend=False)
@@ -61,7 +62,7 @@ def peak_and_time(runs: pd.DataFrame, *, metric: str = "peak_above_baseline_mib"
         menu = visibility_menu([PEAK_METRICS[m] for m in metrics], masks, active=metrics.index(metric))
         for button, name in zip(menu["buttons"], metrics, strict=True):
             button["method"] = "update"
-            button["args"].append({"yaxis.title.text": f"MiB above baseline, {PEAK_METRICS[name]}"})
+            button["args"].append({"yaxis.title.text": f"MiB above baseline, {PEAK_METRICS[name]}{note}"})
         attach(fig, [menu])
     return fig
 
@@ -70,6 +71,8 @@ def _spread_traces(runs: pd.DataFrame, column: str, prefix: str, palette: dict[s
                    visible: bool) -> list[go.Scatter]:
     """Return the runs as dots and the median per strategy with error bars from min to max."""
     ok = runs[(runs["status"] == "ok") & runs[column].notna()]
+    if ok.empty:  # every run failed: nothing to draw, and the title names the failures
+        return []
     order = [s for s in strategy_order(runs) if s in set(ok["strategy"])]
     summary = summarize(ok.assign(peak_above_baseline_mib=ok[column]) if prefix == "peak_mib" else ok)
     summary = summary.set_index("strategy").loc[order]

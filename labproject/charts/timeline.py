@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from labproject.charts.context import colors, dash, strategy_order, titled
+from labproject.charts.context import baseline_note, colors, dash, strategy_order, titled
 from labproject.charts.controls import attach, button_row, choice_masks, highlight_slider, visibility_menu
 
 X_AXES = {"seconds": "time since the strategy started (s)", "rows_done": "rows done (rows)"}
@@ -59,7 +59,7 @@ def memory_timeline(samples: pd.DataFrame, runs: pd.DataFrame, *, x: str = "seco
         title += " · repeats: " + ", ".join(f"{r + 1} {dash(r)}" for r in sorted(set(repeats)))
     titled(fig, title, runs)
     fig.update_xaxes(title_text=X_AXES[x], rangemode="tozero")
-    fig.update_yaxes(title_text=Y_TITLE if y == "rss_above_baseline_mib" else "RSS (MiB)")
+    fig.update_yaxes(title_text=Y_TITLE + baseline_note(runs) if y == "rss_above_baseline_mib" else "RSS (MiB)")
     if controls and keys:
         _add_controls(fig, keys, repeats, other_x, x)
     return fig

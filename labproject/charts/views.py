@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from labproject.charts.context import MIB, strategy_order, titled
+from labproject.charts.context import MIB, baseline_note, strategy_order, titled
 from labproject.charts.controls import attach, choice_masks, visibility_menu
 from labproject.charts.timeline import thin
 
@@ -53,7 +53,7 @@ def three_views(samples: pd.DataFrame, traced: pd.DataFrame, runs: pd.DataFrame,
             keys.append(name)
     titled(fig, title, runs.loc[runs["strategy"].isin(order)] if order else runs)
     fig.update_xaxes(title_text="time since the strategy started (s)", rangemode="tozero")
-    fig.update_yaxes(title_text="MiB above the run's baseline", rangemode="tozero")
+    fig.update_yaxes(title_text="MiB above the run's baseline" + baseline_note(runs), rangemode="tozero")
     fig.update_layout(legend={"title": {"text": "what each tool sees"}})
     if controls and len(order) > 1:
         attach(fig, [visibility_menu(*choice_masks(keys, order, with_all=False))])

@@ -31,6 +31,13 @@ def add_run_arguments(parser) -> None:
     parser.add_argument("--label", default="", help="a word to put in the session folder's name")
     parser.add_argument("--force", action="store_true", help="allow tables above the 50M-row ceiling")
     parser.add_argument("--json", action="store_true", help="print the runs as a JSON list on stdout, nothing else")
+    add_wait_argument(parser)
+
+
+def add_wait_argument(parser) -> None:
+    """Add ``--no-wait``: refuse at once, naming the holder, when another command holds the lab lock."""
+    parser.add_argument("--no-wait", action="store_true",
+                        help="exit at once (naming the holder) when another command measures on this database")
 
 
 def specs_from_options(names: list[str], options: dict) -> list:
@@ -71,7 +78,7 @@ def run_and_report(names: list[str], options: dict, stdout) -> None:
     # The bar is for people at a terminal; piped stderr gets only the lines that matter.
     on_terminal = sys.stderr.isatty()
     results = compare(specs, label=options["label"], observers=[ProgressBar(file=sys.stderr, disable=not on_terminal)],
-                      timeout=timeout_option(options), seed_progress=on_terminal)
+                      timeout=timeout_option(options), seed_progress=on_terminal, wait=not options["no_wait"])
     if options["json"]:
         stdout.write(json.dumps([r.to_dict() for r in results]))
     else:
@@ -84,5 +91,7 @@ def run_and_report(names: list[str], options: dict, stdout) -> None:
     # A kill at the memory cap is a measurement (what a container would do); a crash or a wrong result is not.
     failed = [r for r in results if r.status in ("error", "wrong")]
     if failed:
+        first = next((r for r in failed if r.error), None)
         raise RunsFailed(f"{len(failed)} of {len(results)} run(s) ended in error or wrong: "
-                         + ", ".join(sorted({f"{r.strategy} {r.status}" for r in failed})))
+                         + ", ".join(sorted({f"{r.strategy} {r.status}" for r in failed}))
+                         + (f"; first: {first.strategy} #{first.repeat + 1}: {first.error}" if first else ""))

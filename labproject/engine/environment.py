@@ -8,9 +8,12 @@ import platform
 import django
 import psutil
 
+from labproject.engine.sections import Database, Environment
+
 _SYNCHRONOUS = {0: "off", 1: "normal", 2: "full", 3: "extra"}
 # The PostgreSQL settings that move these timings: sorting/hashing memory, cache, commit durability, checkpoints.
-POSTGRESQL_SETTINGS = ["server_version", "work_mem", "shared_buffers", "synchronous_commit", "fsync", "max_wal_size"]
+POSTGRESQL_SETTINGS = ["server_version", "work_mem", "shared_buffers", "synchronous_commit", "fsync", "max_wal_size",
+                       "lock_timeout"]
 
 
 def machine() -> dict:
@@ -24,7 +27,7 @@ def machine() -> dict:
     }
 
 
-def database(alias: str = "default") -> dict:
+def database(alias: str = "default") -> Database:
     """Return the backend, its version and the settings that move timings (never a password)."""
     from django.db import connections
 
@@ -50,9 +53,9 @@ def database(alias: str = "default") -> dict:
             info["driver"] = f"psycopg {psycopg.__version__}, libpq {psycopg.pq.version()}"
             # What iterator() did in this run: a named cursor, or the whole result buffered in libpq.
             info["server_side_cursors"] = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS", False)
-    return info
+    return Database.from_dict(info)
 
 
-def describe(alias: str = "default") -> dict:
+def describe(alias: str = "default") -> Environment:
     """Return the whole environment section of a result."""
-    return {**machine(), "database": database(alias)}
+    return Environment(**machine(), database=database(alias))

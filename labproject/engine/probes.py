@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+
+from labproject.engine.sections import Queries, Retained, RetainedType, Site, Traced
 
 TOP_SITES = 15
 TOP_TYPES = 15
@@ -47,7 +48,7 @@ class TracemallocProbe:
             if origin is not None:  # samples count from the strategy's start, as the RSS timeline does
                 self.timeline.append([round(time.monotonic() - origin, 4), current, peak])
 
-    def stop(self) -> dict[str, Any]:
+    def stop(self) -> Traced:
         import tracemalloc
 
         self._stop.set()
@@ -60,12 +61,9 @@ class TracemallocProbe:
         filters = [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, __file__),
                    tracemalloc.Filter(False, "<frozen *>")]
         stats = after.filter_traces(filters).compare_to(self._before.filter_traces(filters), "lineno")
-        sites = [
-            {"site": f"{s.traceback[0].filename}:{s.traceback[0].lineno}", "size_diff_bytes": s.size_diff,
-             "count_diff": s.count_diff, "size_bytes": s.size}
-            for s in stats[:TOP_SITES]
-        ]
-        return {"current_bytes": current, "peak_bytes": peak, "timeline": self.timeline, "top_sites": sites}
+        sites = tuple(Site(f"{s.traceback[0].filename}:{s.traceback[0].lineno}", s.size_diff, s.count_diff, s.size)
+                      for s in stats[:TOP_SITES])
+        return Traced(current, peak, self.timeline, sites)
 
 
 class PymplerProbe:
@@ -81,13 +79,10 @@ class PymplerProbe:
         self._tracker = SummaryTracker()
         self._tracker.diff()
 
-    def stop(self) -> dict[str, Any]:
+    def stop(self) -> Retained:
         diff = self._tracker.diff()
         rows = sorted(diff, key=lambda row: abs(row[2]), reverse=True)[:TOP_TYPES]
-        return {
-            "retained": [{"type": t, "count_diff": n, "size_diff_bytes": size} for t, n, size in rows],
-            "total_size_diff_bytes": sum(row[2] for row in diff),
-        }
+        return Retained(tuple(RetainedType(t, n, size) for t, n, size in rows), sum(row[2] for row in diff))
 
 
 class QueriesProbe:
@@ -116,10 +111,10 @@ class QueriesProbe:
         self._context = connections[self.alias].execute_wrapper(self)
         self._context.__enter__()
 
-    def stop(self) -> dict[str, Any]:
+    def stop(self) -> Queries:
         self._context.__exit__(None, None, None)
-        return {"count": self.count, "executemany_count": self.many, "seconds": round(self.seconds, 6),
-                "note": "queries sent through Django's connection; raw driver connections are not seen"}
+        return Queries(self.count, round(self.seconds, 6), self.many,
+                       "queries sent through Django's connection; raw driver connections are not seen")
 
 
 PROBE_TYPES = {"tracemalloc": TracemallocProbe, "pympler": PymplerProbe, "queries": QueriesProbe}

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from labproject.engine.result import RunResult
+from labproject.engine.sections import Environment
 
 MIB = 2**20
 RUN_COLUMNS = [
@@ -15,34 +16,21 @@ RUN_COLUMNS = [
     "end_rss_bytes", "trimmed_rss_bytes", "rows_done", "rows_verified", "rows_wrong", "memory_cap_bytes",
     "killed_at_rss_bytes", "error", "started_at",
 ]
+SECTION_COLUMNS = ["processes", "tree_peak_pss_bytes", "tree_baseline_pss_bytes", "pss_read_seconds",
+                   "tracemalloc_peak_bytes", "queries", "query_seconds", "pympler_retained_bytes"]
 SETTING_COLUMNS = ["python", "django", "database_version", "journal_mode", "synchronous"]
 
 
 def runs_table(results: Iterable[RunResult]) -> pd.DataFrame:
     """Return one row per run with the derived figures a reader compares (MiB above baseline, rows/s)."""
-    records = []
-    for r in results:
-        row = {c: getattr(r, c) for c in RUN_COLUMNS}
-        row["probes"] = ",".join(r.probes)
-        row["partitions"] = r.spec.get("partitions")
-        row["server_side_cursors"] = r.spec.get("server_side_cursors", True)
-        tree = r.tree or {}
-        row["processes"] = tree.get("processes")
-        row["tree_peak_pss_bytes"] = tree.get("peak_pss_bytes")
-        row["tree_baseline_pss_bytes"] = tree.get("baseline_pss_bytes")
-        row["pss_read_seconds"] = tree.get("pss_read_seconds")
-        row["tracemalloc_peak_bytes"] = (r.tracemalloc or {}).get("peak_bytes")
-        row["queries"] = (r.queries or {}).get("count")
-        row["query_seconds"] = (r.queries or {}).get("seconds")
-        row["pympler_retained_bytes"] = (r.pympler or {}).get("total_size_diff_bytes")
-        row.update(_setting(r.environment or {}))
-        records.append(row)
+    records = [{**{c: getattr(r, c) for c in RUN_COLUMNS}, "probes": ",".join(r.probes),
+                "partitions": r.spec.partitions, "server_side_cursors": r.spec.server_side_cursors,
+                "connection_rss_bytes": r.connection_rss_bytes, **_sections(r), **_setting(r.environment)}
+               for r in results]
     table = pd.DataFrame.from_records(records, columns=[*RUN_COLUMNS, "partitions", "server_side_cursors",
-                                                        "processes", "tree_peak_pss_bytes", "tree_baseline_pss_bytes",
-                                                        "pss_read_seconds",
-                                                        "tracemalloc_peak_bytes", "queries", "query_seconds",
-                                                        "pympler_retained_bytes", *SETTING_COLUMNS])
+                                                        "connection_rss_bytes", *SECTION_COLUMNS, *SETTING_COLUMNS])
     table["baseline_mib"] = table["baseline_rss_bytes"] / MIB
+    table["connection_mib"] = table["connection_rss_bytes"] / MIB
     table["peak_above_baseline_mib"] = (table["peak_rss_bytes"] - table["baseline_rss_bytes"]) / MIB
     table["end_above_baseline_mib"] = (table["end_rss_bytes"] - table["baseline_rss_bytes"]) / MIB
     table["trimmed_above_baseline_mib"] = (table["trimmed_rss_bytes"] - table["baseline_rss_bytes"]) / MIB
@@ -56,12 +44,30 @@ def runs_table(results: Iterable[RunResult]) -> pd.DataFrame:
     return table
 
 
-def _setting(environment: dict) -> dict:
+def _sections(r: RunResult) -> dict:
+    """Return the one figure each section gives a run's row (None where the run has no such section)."""
+    row = dict.fromkeys(SECTION_COLUMNS)
+    if r.tree:
+        row.update(processes=r.tree.processes, tree_peak_pss_bytes=r.tree.peak_pss_bytes,
+                   tree_baseline_pss_bytes=r.tree.baseline_pss_bytes, pss_read_seconds=r.tree.pss_read_seconds)
+    if r.tracemalloc:
+        row["tracemalloc_peak_bytes"] = r.tracemalloc.peak_bytes
+    if r.queries:
+        row.update(queries=r.queries.count, query_seconds=r.queries.seconds)
+    if r.pympler:
+        row["pympler_retained_bytes"] = r.pympler.total_size_diff_bytes
+    return row
+
+
+def _setting(environment: Environment | None) -> dict:
     """Return what a figure must state about where a run ran: Python, Django, the database and its pragmas."""
-    database = environment.get("database") or {}
-    return {"python": environment.get("python"), "django": environment.get("django"),
-            "database_version": database.get("version"), "journal_mode": database.get("journal_mode"),
-            "synchronous": database.get("synchronous")}
+    if environment is None:  # the worker never reported (killed at the cap before it wrote)
+        return dict.fromkeys(SETTING_COLUMNS)
+    database = environment.database
+    return {"python": environment.python, "django": environment.django,
+            "database_version": database.version if database else None,
+            "journal_mode": database.setting("journal_mode") if database else None,
+            "synchronous": database.setting("synchronous") if database else None}
 
 
 def samples_table(results: Iterable[RunResult]) -> pd.DataFrame:
@@ -88,7 +94,7 @@ def tracemalloc_table(results: Iterable[RunResult]) -> pd.DataFrame:
     """Return one row per tracemalloc sample (current and peak traced bytes over time)."""
     frames = []
     for r in results:
-        timeline = (r.tracemalloc or {}).get("timeline") or []
+        timeline = r.tracemalloc.timeline if r.tracemalloc else []
         if timeline:
             frame = pd.DataFrame(timeline, columns=["seconds", "current_bytes", "peak_bytes"])
             frame.insert(0, "run_id", r.run_id)
@@ -103,15 +109,15 @@ def tracemalloc_table(results: Iterable[RunResult]) -> pd.DataFrame:
 
 def sites_table(results: Iterable[RunResult]) -> pd.DataFrame:
     """Return tracemalloc's top allocation sites per run (file:line, bytes and blocks gained)."""
-    records = [{"run_id": r.run_id, "strategy": r.strategy, "repeat": r.repeat, **site}
-               for r in results for site in (r.tracemalloc or {}).get("top_sites", [])]
+    records = [{"run_id": r.run_id, "strategy": r.strategy, "repeat": r.repeat, **site.to_dict()}
+               for r in results if r.tracemalloc for site in r.tracemalloc.top_sites]
     return pd.DataFrame.from_records(
         records, columns=["run_id", "strategy", "repeat", "site", "size_diff_bytes", "count_diff", "size_bytes"])
 
 
 def retained_types_table(results: Iterable[RunResult]) -> pd.DataFrame:
     """Return pympler's retained object types per run (count and bytes gained over the strategy)."""
-    records = [{"run_id": r.run_id, "strategy": r.strategy, "repeat": r.repeat, **row}
-               for r in results for row in (r.pympler or {}).get("retained", [])]
+    records = [{"run_id": r.run_id, "strategy": r.strategy, "repeat": r.repeat, **row.to_dict()}
+               for r in results if r.pympler for row in r.pympler.retained]
     return pd.DataFrame.from_records(
         records, columns=["run_id", "strategy", "repeat", "type", "count_diff", "size_diff_bytes"])

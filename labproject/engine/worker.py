@@ -45,15 +45,15 @@ def prepare_table(target, vendor: str) -> None:
 
 
 def one_line(exc: BaseException) -> str:
-    """Return an exception as one line with its type, never with a password."""
-    from labproject.database import redact
+    """Return an exception as one line with its type, never with a password; a lock wait says so."""
+    from labproject.database import busy_note, redact
 
     text = " ".join(str(exc).split()) or "(no message)"
-    return redact(f"{type(exc).__name__}: {text}")[:500]
+    return redact(f"{type(exc).__name__}: {text}")[:400] + busy_note(text)
 
 
-def run(spec_data: dict, repeat: int, board: ProgressBoard) -> dict:
-    """Run the strategy once and return this worker's part of the result."""
+def run(spec_text: str, board: ProgressBoard) -> dict:
+    """Run the strategy once and return this worker's part of the result (only ``WORKER_FIELDS``)."""
     import django
 
     django.setup()
@@ -62,25 +62,30 @@ def run(spec_data: dict, repeat: int, board: ProgressBoard) -> dict:
     from labproject import strategies
     from labproject.engine import environment
     from labproject.engine.probes import make_probes
+    from labproject.engine.spec import RunSpec
     from labproject.errors import NotApplicable
     from labproject.iteration.targets import get_target
     from labproject.walk import Walk
     from labproject.walk.verification import verify
 
-    chosen = strategies.get(spec_data["strategy"], connection.vendor)
-    target = get_target(spec_data.get("target", "lab"))
+    spec = RunSpec.from_dict(json.loads(spec_text))
+    chosen = strategies.get(spec.strategy, connection.vendor)
+    target = get_target(spec.target)
 
     def progress(walk: Walk) -> None:
         board.rows_done = walk.rows_done
 
-    ctx = Walk(target, spec_data["batch_size"], options={"partitions": spec_data.get("partitions")},
-               on_progress=progress)
+    ctx = Walk(target, spec.batch_size, options={"partitions": spec.partitions}, on_progress=progress)
+    part: dict = {"pid": os.getpid()}
+    gc.collect()
+    part["rss_before_connection_bytes"] = memory.rss_bytes()  # nothing has connected yet
     refusal = chosen.refusal(ctx)
     if refusal:
         raise NotApplicable(refusal)
     prepare_table(target, connection.vendor)
-    probes = make_probes(spec_data["probes"])
-    part: dict = {"pid": os.getpid(), "environment": environment.describe()}
+    part["rss_after_reset_bytes"] = memory.rss_bytes()  # the connection, and the page cache the reset warmed
+    part["environment"] = environment.describe().to_dict()
+    probes = make_probes(spec.probes)
     for probe in probes:
         probe.start()
     gc.collect()
@@ -104,18 +109,18 @@ def run(spec_data: dict, repeat: int, board: ProgressBoard) -> dict:
         part["end_rss_bytes"] = memory.rss_bytes()
         board.phase = FINISHING
     for probe in reversed(probes):
-        part[probe.name] = probe.stop()
+        part[probe.name] = probe.stop().to_dict()
     del ctx
     gc.collect()
     memory.malloc_trim()
     part["trimmed_rss_bytes"] = memory.rss_bytes()
     rule = chosen.verify_sql(connection.vendor) if chosen.verify_sql else None
     checked = verify(target, expression=rule)
-    ok = checked.wrong == 0 and checked.right == spec_data["rows"] and checked.total == spec_data["rows"]
+    ok = checked.wrong == 0 and checked.right == spec.rows and checked.total == spec.rows
     part.update(status="ok" if ok else "wrong", rows_done=board.rows_done, rows_verified=checked.right,
                 rows_wrong=checked.wrong)
-    if checked.total != spec_data["rows"]:
-        part["error"] = f"table holds {checked.total} rows, expected {spec_data['rows']}"
+    if checked.total != spec.rows:
+        part["error"] = f"table holds {checked.total} rows, expected {spec.rows}"
     return part
 
 
@@ -136,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labproject.settings")
     board = ProgressBoard(Path(args.board))
     try:
-        part = run(json.loads(args.spec), args.repeat, board)
+        part = run(args.spec, board)
     except Exception as exc:  # set-up or verification failed: still one document, saying why
         traceback.print_exc(file=sys.stderr)
         part = {"status": "error", "error": one_line(exc), "pid": os.getpid()}

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TextIO
 
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 
-from labproject.errors import BadInput, Interrupted
+from labproject.database import busy_note
+from labproject.errors import BadInput, DatabaseNotReady, Interrupted
 from labproject.iteration.loaders import clear_table, loader_for
+from labproject.iteration.lock import lab_lock
 from labproject.iteration.models import SeedRecord
-from labproject.iteration.readiness import ensure_ready
+from labproject.iteration.readiness import connection_error, ensure_ready
 from labproject.iteration.targets import DEFAULT, TABLES
+from labproject.processes import signal_number
 from seed.payload import PayloadSpec
 
 CHUNK_ROWS = 25_000
@@ -67,12 +70,24 @@ def seed_table(
     progress: bool = True,
     out: TextIO | None = None,
     force: bool = False,
+    wait: bool = True,
 ) -> SeedOutcome:
-    """Replace ``target``'s table rows with ``spec``'s, in one transaction; a no-op when already there.
+    """Replace ``target``'s table rows with ``spec``'s, in one transaction, under the lab lock; a no-op if there.
 
     Ctrl-C rolls the transaction back, so the table keeps its earlier rows, and raises
-    :class:`Interrupted`. ``force`` reloads even when the rows are already there.
+    :class:`Interrupted`. ``force`` reloads even when the rows are already there; ``wait=False``
+    refuses at once when another command holds the lab lock.
     """
+    with lab_lock(alias=alias, wait=wait, out=out):
+        try:
+            return _seed(spec, target, alias, progress, out, force)
+        except DatabaseError as exc:  # locked by another connection, read-only, full: one line, not a traceback
+            problem = connection_error(alias, exc)
+            raise DatabaseNotReady(f"seeding failed: {problem}{busy_note(str(exc))}") from None
+
+
+def _seed(spec: PayloadSpec, target: str, alias: str, progress: bool, out: TextIO | None,
+          force: bool) -> SeedOutcome:
     from tqdm.auto import tqdm
 
     ensure_ready(alias, out=out)
@@ -99,8 +114,9 @@ def seed_table(
                 table=table, rows=spec.rows, payload_bytes=spec.payload_bytes, seed=spec.seed,
                 generator_version=lab_table.version, seconds=time.perf_counter() - started,
             )
-    except KeyboardInterrupt:
-        raise Interrupted("seeding interrupted: the transaction was rolled back and the table is as it was") from None
+    except KeyboardInterrupt as exc:
+        raise Interrupted("seeding interrupted: the transaction was rolled back and the table is as it was",
+                          signal_number(exc)) from None
     finally:
         bar.close()
     if connection.vendor == "postgresql":

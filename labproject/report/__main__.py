@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=["quick", "full"], default="full", help="quick is what the tests run")
     parser.add_argument("--out", default="reports", help="folder for the HTML pages (default reports/)")
     parser.add_argument("--only", default="", help="comma-separated notebook stems to run (default all)")
+    parser.add_argument("--no-wait", action="store_true",
+                        help="exit at once (naming the holder) when another command measures on this database")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labproject.settings")
@@ -25,6 +27,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build(args: argparse.Namespace) -> int:
+    """Build the report under the lab lock; its notebooks' kernels run beneath it, so they do not wait for it."""
+    import django
+
+    django.setup()
+    from labproject.iteration.lock import lab_lock
+
+    with lab_lock(wait=not args.no_wait):
+        return _build(args)
+
+
+def _build(args: argparse.Namespace) -> int:
     """Execute and export the pages ``args`` name, then write the index; return the exit code."""
     import django
 
@@ -37,7 +50,7 @@ def build(args: argparse.Namespace) -> int:
     from labproject.report.index import write_index
 
     ensure_ready()
-    environment = describe()
+    environment = describe().to_dict()
     wanted = {s for s in args.only.split(",") if s}
     unknown = wanted - {p.stem for p in PAGES}
     if unknown:

@@ -75,20 +75,22 @@ def main(argv: list[str] | None = None) -> int:
 
     from labproject.engine import memory
     from labproject.engine.worker import prepare_table
+    from labproject.iteration.lock import lab_lock
     from labproject.iteration.targets import get_target
     from labproject.walk.verification import verify
 
     target = get_target(args.target)
-    prepare_table(target, connection.vendor)
-    command = _load(args.path).Command()
-    baseline = memory.rss_bytes()
-    memory.reset_peak()
-    said = io.StringIO()
-    started = time.perf_counter()
-    call_command(command, stdout=said, **json.loads(args.options))
-    seconds = time.perf_counter() - started
-    peak = memory.peak_rss_bytes()
-    checked = verify(target)
+    with lab_lock():  # it resets and walks a lab table like any measured run
+        prepare_table(target, connection.vendor)
+        command = _load(args.path).Command()
+        baseline = memory.rss_bytes()
+        memory.reset_peak()
+        said = io.StringIO()
+        started = time.perf_counter()
+        call_command(command, stdout=said, **json.loads(args.options))
+        seconds = time.perf_counter() - started
+        peak = memory.peak_rss_bytes()
+        checked = verify(target)
     summary = getattr(command, "summary", None)
     print(json.dumps({"backend": connection.vendor, "rows": checked.total, "rows_verified": checked.right,
                       "rows_wrong": checked.wrong, "seconds": seconds,

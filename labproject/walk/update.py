@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 import resource
 import signal
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from labproject.errors import BadInput, Interrupted, LabError, NotApplicable
+from labproject.processes import signal_number, signals_interrupt
 from labproject.walk.checkpoints import Checkpoints
 from labproject.walk.context import ComputeFailed, LimitReached, Walk
 from labproject.walk.progress import Progress, rss_mib
@@ -109,32 +109,6 @@ def _memory_of_tree() -> int:
         with contextlib.suppress(psutil.Error):
             total += child.memory_info().rss
     return total
-
-
-@contextlib.contextmanager
-def _signals_stop() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into the same clean stop as Ctrl-C while a walk runs (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(number, frame):
-        raise _Stopped(number)
-
-    old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for number, handler in old.items():
-            signal.signal(number, handler)
-
-
-class _Stopped(BaseException):
-    """A signal asked the walk to stop (raised where it lands: the open batch rolls back)."""
-
-    def __init__(self, number: int) -> None:
-        super().__init__(number)
-        self.number = number
 
 
 def update_rows(
@@ -236,17 +210,17 @@ def walk_target(target: Target, *, batch_size: int = 1000, method: str = "auto",
     walk.on_progress = on_progress
     started = time.perf_counter()
     try:
-        with _signals_stop():
+        with signals_interrupt():
             chosen.run(walk)
     except LimitReached:
         walk.finish("stopped", walk.stop_reason)
-    except (KeyboardInterrupt, _Stopped) as exc:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP turned into one: the open batch rolled back
         walk.finish("stopped", "interrupted")
         progress_out.close()
-        how = "Ctrl-C" if isinstance(exc, KeyboardInterrupt) else signal.Signals(exc.number).name
+        number = signal_number(exc)
+        how = "Ctrl-C" if number == signal.SIGINT else signal.Signals(number).name
         where = "the start" if walk.last_key is None else f"key {walk.last_key}"
-        raise Interrupted(_interrupted(how, walk, where), exit_code=130 if isinstance(exc, KeyboardInterrupt)
-                          else 128 + exc.number) from None
+        raise Interrupted(_interrupted(how, walk, where), number) from None
     except ComputeFailed:
         walk.finish("failed", "calculation error")
         progress_out.close()

@@ -1,14 +1,13 @@
 """Strategies with helper processes: verified, counted as a whole tree, and never leaving orphans."""
 
 import signal
-import time
 import uuid
 
 import psutil
 import pytest
 
 from labproject.strategies.partitioned import partition_plan
-from tests.conftest import ROOT
+from tests.conftest import ROOT, assert_all_end, wait_for
 
 
 @pytest.fixture
@@ -47,22 +46,17 @@ def test_the_memory_cap_applies_to_the_whole_tree_and_leaves_no_orphan(lab):
     (run,) = lab.compare("--strategies", "test_helper_sleeper", "--rows", "1000", "--memory-cap-mb", "160")
     assert run["status"] == "killed"
     assert run["killed_at_rss_bytes"] > 160 * 2**20
-    time.sleep(0.5)
-    assert not helpers_alive(lab.env["LAB_TEST_MARKER"])
+    wait_for(lambda: not helpers_alive(lab.env["LAB_TEST_MARKER"]), what="the killed helper to end", timeout=30)
 
 
 def test_ctrl_c_leaves_no_helper_behind(lab):
     lab.manage("seed_rows", "--rows", "1000", check=True)
     proc = lab.start("compare", "--strategies", "test_helper_sleeper", "--rows", "1000")
-    deadline = time.monotonic() + 60
-    while not helpers_alive(lab.env["LAB_TEST_MARKER"]) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert helpers_alive(lab.env["LAB_TEST_MARKER"]), "the helper should be running"
+    helpers = wait_for(lambda: helpers_alive(lab.env["LAB_TEST_MARKER"]), what="the helper to start")
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=60)
     assert proc.returncode == 130
-    time.sleep(0.5)
-    assert not helpers_alive(lab.env["LAB_TEST_MARKER"])
+    assert_all_end(helpers)
 
 
 @pytest.mark.parametrize(

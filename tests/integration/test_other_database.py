@@ -17,7 +17,7 @@ def test_runs_land_on_the_database_the_url_names(tmp_path, settings):
     other = tmp_path / "other.sqlite3"
     results = run_elsewhere(f"sqlite:///{other}", tmp_path, settings)
     assert [(r.status, r.rows_verified) for r in results] == [("ok", 1500), ("ok", 1500)]
-    assert all(r.environment["database"]["where"] == f"sqlite file {other}" for r in results)
+    assert all(r.environment.database.where == f"sqlite file {other}" for r in results)
 
 
 @pytest.mark.postgres

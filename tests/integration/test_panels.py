@@ -5,7 +5,7 @@ import time
 import pytest
 from jupyter_client.manager import KernelManager
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, assert_all_end, wait_for, walking
 
 pytestmark = pytest.mark.slow
 
@@ -56,11 +56,9 @@ def test_interrupt_kills_the_running_worker_and_keeps_finished_runs(kernel, lab)
     printed(run(client, SETUP))
     msg_id = client.execute("panel._clicked(None)")  # what the Run button does
     results = lab.root / "results"
-    deadline = time.monotonic() + 60
-    while not list(results.glob("*/*iterator_save*.json")):  # the first run is done, test_slow is running
-        assert time.monotonic() < deadline, "the first run never finished"
-        time.sleep(0.2)
-    time.sleep(1.0)
+    wait_for(lambda: list(results.glob("*/*iterator_save*.json")), what="the first run to finish")
+    # test_slow reports a row every 50 ms: 20 rows give the live chart a second of samples to draw.
+    workers = wait_for(lambda: walking(manager.provisioner.process.pid, "test_slow", rows=20), what="test_slow to walk")
     manager.interrupt_kernel()
     while True:
         msg = client.get_iopub_msg(timeout=60)
@@ -74,3 +72,4 @@ def test_interrupt_kills_the_running_worker_and_keeps_finished_runs(kernel, lab)
     first, second = eval(lines)  # noqa: S307 - a list of two ints printed by the kernel
     assert first > 3 and second > 3, "the live chart did not grow while the workers ran"
     assert "False" in printed(run(client, "print(panel.button.disabled)"))
+    assert_all_end(workers)

@@ -35,7 +35,7 @@ def test_every_strategy_runs_and_is_verified_on_postgresql(pg_lab):
     assert [r["strategy"] for r in runs] == names
     for run in runs:
         assert run["status"] == "ok", f"{run['strategy']}: {run['error']}"
-        assert (run["rows_verified"], run["rows_wrong"], run["backend"]) == (3000, 0, "postgresql")
+        assert (run["rows_verified"], run["rows_wrong"], run["spec"]["backend"]) == (3000, 0, "postgresql")
         database = run["environment"]["database"]
         assert database["version"].startswith(("13", "14", "15", "16", "17", "18"))
         assert {"work_mem", "shared_buffers", "synchronous_commit", "max_wal_size"} <= database.keys()

@@ -2,14 +2,13 @@
 
 import json
 import subprocess
-import time
 
 import psutil
 import pytest
 
 from labproject import strategies
 from labproject.labserver import HOST, free_port
-from tests.conftest import ROOT, one_line_error
+from tests.conftest import ROOT, assert_all_end, one_line_error, wait_for, walking
 from tests.pg_fixtures import discard, throwaway_server
 
 pytestmark = pytest.mark.postgres
@@ -65,8 +64,8 @@ def test_a_strategy_for_sqlite_alone_is_refused_with_one_line(pg_lab):
     assert {p: p.read_bytes() for p in (pg_lab.root / "results").glob("*/*.json")} == before
 
 
-def test_a_server_stopped_mid_run_is_an_error_and_the_runner_goes_on(lab):
-    """Stop the server under a walking worker: that run and the next are recorded as errors, no worker survives."""
+def test_a_server_stopped_mid_run_is_an_error_and_the_compare_stops_in_one_line(lab):
+    """Stop the server under a walking worker: that run is an error, the compare stops, no worker survives."""
     server = throwaway_server()  # its own cluster: the session's must outlive this test
     try:
         server.create_database("lab")
@@ -79,29 +78,23 @@ def test_a_server_stopped_mid_run_is_an_error_and_the_runner_goes_on(lab):
         out, err = proc.communicate(timeout=180)
     finally:
         discard(server)
-    assert proc.returncode == 1, err
-    runs = json.loads(out)
-    assert [(r["strategy"], r["status"]) for r in runs] == [("test_pg_slow_walk", "error"),
-                                                          ("keyset_executemany", "error")]
-    assert 0 < runs[0]["rows_done"] < 2000
-    assert all(r["error"].startswith("OperationalError") and "\n" not in r["error"] for r in runs), runs
-    assert secret not in out + err, runs
-    time.sleep(0.2)
-    assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
-    assert not [p for r in runs if psutil.pid_exists(r["pid"]) for p in [psutil.Process(r["pid"])]
-                if p.status() != psutil.STATUS_ZOMBIE]
+    # The lab lock's connection went with the server: the compare stops rather than run unprotected.
+    assert proc.returncode == 2, err
+    line = [line for line in err.splitlines() if line.startswith("CommandError")]
+    assert len(line) == 1 and "the lab lock's connection was lost" in line[0], err
+    assert "1 finished run(s) kept" in line[0] and "1 run(s) not started" in line[0] and "Traceback" not in err
+    (run,) = [json.loads(p.read_text()) for p in (lab.root / "results").glob("*/*.json")]
+    assert (run["strategy"], run["status"]) == ("test_pg_slow_walk", "error")
+    assert 0 < run["rows_done"] < 2000
+    assert run["error"].startswith("OperationalError") and "\n" not in run["error"], run
+    assert secret not in out + err + json.dumps(run)
+    assert_all_end(workers)
 
 
 def wait_for_walking_worker(proc: subprocess.Popen, timeout: float = 120) -> list[psutil.Process]:
-    """Wait until the compare's worker has walked a while, and return the processes under the compare."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        children = psutil.Process(proc.pid).children(recursive=True)
-        if any("labproject.engine.worker" in " ".join(c.cmdline()) for c in children):
-            time.sleep(3)  # set-up, then some rows of the slow walk
-            return psutil.Process(proc.pid).children(recursive=True)
-        if proc.poll() is not None:
-            break
-        time.sleep(0.1)
-    proc.kill()
-    raise AssertionError(f"no worker started: {proc.communicate()[1][-2000:]}")
+    """Wait until the compare's worker has walked some rows, and return the processes under the compare."""
+    found = wait_for(lambda: walking(proc.pid, "test_pg_slow_walk") or proc.poll() is not None,
+                     what="the slow walk to report rows", timeout=timeout)
+    if proc.poll() is not None:
+        raise AssertionError(f"the compare ended before walking: {proc.communicate()[1][-2000:]}")
+    return found

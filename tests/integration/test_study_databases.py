@@ -14,7 +14,7 @@ def test_runs_on_postgresql_come_back_verified_with_and_without_server_side_curs
     measured, why = databases.run_each(target, [(IBU, {}), (IBU, {"server_side_cursors": False})], rows=2000,
                                        batch_size=500, label="study-db")
     assert why == ""
-    assert [(r.backend, r.status, r.rows_verified, r.spec["server_side_cursors"]) for r in measured.results] == [
+    assert [(r.backend, r.status, r.rows_verified, r.spec.server_side_cursors) for r in measured.results] == [
         ("postgresql", "ok", 2000, True), ("postgresql", "ok", 2000, False)]
 
 

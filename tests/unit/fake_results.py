@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from labproject.engine.result import RunResult
+from labproject.engine.sections import Database, Environment, Queries, Retained, RetainedType, Site, Traced
+from labproject.engine.spec import RunSpec
 
 MIB = 2**20
 BASELINE = 40 * MIB
-ENVIRONMENT = {"python": "3.11.7", "django": "5.2.1",
-               "database": {"backend": "sqlite", "version": "3.40.1", "journal_mode": "wal", "synchronous": "normal"}}
+ENVIRONMENT = Environment(cores=2, memory_bytes=2**34, platform="Linux", python="3.11.7", django="5.2.1",
+                          database=Database("sqlite", "sqlite file lab.sqlite3", "3.40.1",
+                                            {"journal_mode": "wal", "synchronous": "normal"}))
 
 
 def result(strategy: str, repeat: int = 0, *, peak_mib: float = 10.0, wall: float = 2.0, rows: int = 1000,
@@ -18,10 +21,12 @@ def result(strategy: str, repeat: int = 0, *, peak_mib: float = 10.0, wall: floa
     timeline = [[wall * i / steps, baseline + int(peak_mib * MIB * i / steps), rows * i // steps]
                 for i in range(steps + 1)]
     ok = status in ("ok", "wrong")
+    spec = RunSpec(strategy, rows=rows, backend="sqlite", batch_size=100, probes=probes, check=False)
     return RunResult(
-        strategy=strategy, repeat=repeat, status=status, rows=rows, payload_bytes=300, batch_size=100,
-        backend="sqlite", debug=False, session="s", run_id=f"{strategy}-{'-'.join(probes)}-r{repeat}",
-        started_at=f"2025-01-01T00:00:{repeat:02d}", probes=list(probes), wall_seconds=wall if ok else None,
+        strategy=strategy, repeat=repeat, status=status, spec=spec, session="s",
+        run_id=f"{strategy}-{'-'.join(probes)}-r{repeat}",
+        started_at=f"2025-01-01T00:00:{repeat:02d}", wall_seconds=wall if ok else None,
+        rss_before_connection_bytes=baseline - 3 * MIB, rss_after_reset_bytes=baseline - MIB,
         baseline_rss_bytes=baseline, peak_rss_bytes=baseline + int(peak_mib * MIB),
         end_rss_bytes=baseline + int(peak_mib * MIB / 2), trimmed_rss_bytes=baseline + int(peak_mib * MIB / 4),
         rows_done=rows, rows_verified=rows if ok else None, rows_wrong=0 if ok else None,
@@ -29,21 +34,17 @@ def result(strategy: str, repeat: int = 0, *, peak_mib: float = 10.0, wall: floa
     )
 
 
-def traced(peak_mib: float) -> dict:
+def traced(peak_mib: float) -> Traced:
     """Return a tracemalloc section: current rising to ``peak_mib``, two allocation sites."""
     timeline = [[i / 10, int(peak_mib * MIB * i / 10), int(peak_mib * MIB * i / 10)] for i in range(11)]
-    sites = [{"site": "/x/.venv/lib/python3.11/site-packages/django/db/models/base.py:10", "size_diff_bytes": 3 * MIB,
-              "count_diff": 300, "size_bytes": 3 * MIB},
-             {"site": "/x/labproject/strategies/article.py:20", "size_diff_bytes": MIB, "count_diff": 7,
-              "size_bytes": MIB}]
-    return {"current_bytes": 0, "peak_bytes": int(peak_mib * MIB), "timeline": timeline, "top_sites": sites}
+    sites = (Site("/x/.venv/lib/python3.11/site-packages/django/db/models/base.py:10", 3 * MIB, 300, 3 * MIB),
+             Site("/x/labproject/strategies/article.py:20", MIB, 7, MIB))
+    return Traced(current_bytes=0, peak_bytes=int(peak_mib * MIB), timeline=timeline, top_sites=sites)
 
 
-def retained() -> dict:
+def retained() -> Retained:
     """Return a pympler section with two retained types."""
-    return {"retained": [{"type": "dict", "count_diff": 1000, "size_diff_bytes": 2 * MIB},
-                         {"type": "str", "count_diff": 50, "size_diff_bytes": 512 * 1024}],
-            "total_size_diff_bytes": int(2.5 * MIB)}
+    return Retained((RetainedType("dict", 1000, 2 * MIB), RetainedType("str", 50, 512 * 1024)), int(2.5 * MIB))
 
 
 def five_methods() -> list[RunResult]:
@@ -59,7 +60,7 @@ def five_methods() -> list[RunResult]:
     runs.append(result("steep", probes=("rss", "pympler"), peak_mib=105, wall=3.5, baseline_mib=58,
                        pympler=retained()))
     runs.append(result("steep", probes=("rss", "queries"), peak_mib=105, wall=3.5,
-                       queries={"count": 1001, "seconds": 1.5}))
+                       queries=Queries(count=1001, seconds=1.5)))
     runs.append(result("flat", probes=("rss", "queries"), peak_mib=2, wall=5.5,
-                       queries={"count": 11, "seconds": 0.5}))
+                       queries=Queries(count=11, seconds=0.5)))
     return runs

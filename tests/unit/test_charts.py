@@ -27,7 +27,8 @@ def test_timeline_draws_one_line_per_run_coloured_by_strategy_and_dashed_by_repe
     assert [t.showlegend for t in fig.data] == [True, False, True, False]
     assert max(fig.data[1].y) == pytest.approx(110)  # MiB above baseline, not absolute RSS
     assert fig.layout.xaxis.title.text == "time since the strategy started (s)"
-    assert fig.layout.yaxis.title.text == "RSS above baseline (MiB)"
+    note = "<br><sup>baseline 40 MiB, 2.0 of it the connection + page cache</sup>"  # the baseline says what it holds
+    assert fig.layout.yaxis.title.text == "RSS above baseline (MiB)" + note
     for fact in SETTING:
         assert fact in fig.layout.title.text
 
@@ -83,7 +84,8 @@ def test_peak_and_time_shows_runs_median_and_spread_with_a_metric_menu(plain):
     assert list(peak_median.error_y.arrayminus) == pytest.approx([5, 0.5])
     wall_median = fig.data[-1]
     assert list(wall_median.y) == pytest.approx([3.5, 5.5])
-    assert fig.layout.yaxis.title.text == "MiB above baseline, peak (kernel high-water mark)"
+    assert fig.layout.yaxis.title.text == ("MiB above baseline, peak (kernel high-water mark)"
+                                           "<br><sup>baseline 40 MiB, 2.0 of it the connection + page cache</sup>")
     assert fig.layout.yaxis2.title.text == "wall time (s)"
     (menu,) = fig.layout.updatemenus
     trimmed = next(b for b in menu.buttons if b.label == "after gc + malloc_trim")
@@ -96,6 +98,8 @@ def test_peak_and_time_names_runs_that_are_not_drawn():
     fig = charts.peak_and_time(tidy.runs_table(results))
     assert "not drawn: a: 1 killed" in fig.layout.title.text
     assert len(fig.data[0].y) == 1
+    failed = charts.peak_and_time(tidy.runs_table([result("a", status="error", error="boom")]))
+    assert not failed.data and "not drawn: a: 1 error" in failed.layout.title.text
 
 
 def test_tracemalloc_beside_rss_draws_rss_current_and_peak_per_run():

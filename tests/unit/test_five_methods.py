@@ -47,6 +47,12 @@ def test_headline_names_extremes_with_their_medians(runs):
                     "fastest steep (3.50 s median), slowest flat (5.50 s)")
 
 
+def test_what_the_oom_killer_sees_adds_the_baseline_to_the_heaviest_peak(runs):
+    assert five_methods.resident_at_peak(runs[runs["probes"] == "rss"]) == (
+        "steep at its peak: baseline 40.0 MiB, 2.0 MiB of it the connection and the page cache the reset warmed, "
+        "+ 105.0 MiB above it = 145.0 MiB resident, what the OOM killer sees (medians)")
+
+
 def test_three_views_put_rss_tracemalloc_and_pympler_side_by_side(runs):
     table = five_methods.three_views_table(runs[runs["probes"] == "rss"], runs[runs["probes"] == "rss,tracemalloc"],
                                 runs[runs["probes"] == "rss,pympler"])

@@ -7,15 +7,19 @@ import time
 import pytest
 
 from labproject.engine.result import SCHEMA_VERSION, RunResult
+from labproject.engine.sections import Tree
+from labproject.engine.spec import RunSpec
 from labproject.engine.store import ResultStore
 from labproject.engine.summary import format_table, summarize
 from labproject.engine.tidy import runs_table, samples_table
-from labproject.errors import ResultFormatError
+from labproject.errors import ResultFormatError, StoreError
+from tests.conftest import ROOT
 
 
 def make_result(session="s", strategy="iterator_save", repeat=0, **extra) -> RunResult:
-    base = dict(strategy=strategy, repeat=repeat, status="ok", rows=100, payload_bytes=300, batch_size=10,
-                backend="sqlite", debug=False, session=session, run_id=f"{strategy}-{repeat}",
+    spec = RunSpec(strategy, rows=100, backend="sqlite", batch_size=10, check=False)
+    base = dict(strategy=strategy, repeat=repeat, status="ok", spec=spec, session=session,
+                run_id=f"{strategy}-{repeat}",
                 started_at=f"2026-01-01T00:00:0{repeat}", wall_seconds=1.0 + repeat, baseline_rss_bytes=50 * 2**20,
                 peak_rss_bytes=(52 + repeat) * 2**20, rows_verified=100, rows_wrong=0, rows_done=100,
                 rss_timeline=[[0.0, 50 * 2**20, 0], [0.5, 51 * 2**20, 50], [1.0, 52 * 2**20, 100]])
@@ -100,11 +104,36 @@ def test_a_long_timeline_is_decimated_evenly_and_keeps_its_peak():
 
 
 def test_a_run_with_helpers_counts_its_whole_tree():
-    alone = make_result(strategy="keyset_executemany", tree={"baseline_pss_bytes": 40 * 2**20,
-                                                             "peak_pss_bytes": 41 * 2**20, "processes": 1})
-    helped = make_result(strategy="pipelined", tree={"baseline_pss_bytes": 40 * 2**20,
-                                                     "peak_pss_bytes": 51 * 2**20, "processes": 2})
+    alone = make_result(strategy="keyset_executemany", tree=Tree(1, 40 * 2**20, 41 * 2**20))
+    helped = make_result(strategy="pipelined", tree=Tree(2, 40 * 2**20, 51 * 2**20))
     runs = runs_table([alone, helped]).set_index("strategy")
     assert runs.loc["keyset_executemany", "memory_above_baseline_mib"] == 2.0  # its own RSS peak is larger
     assert runs.loc["pipelined", "memory_above_baseline_mib"] == 11.0  # the helper's pages count
     assert summarize(runs.reset_index()).set_index("strategy").loc["pipelined", "memory_mib_median"] == 11.0
+
+
+def test_a_crash_between_write_and_rename_shows_readers_nothing_and_the_next_check_clears_it(tmp_path):
+    root = tmp_path / "store"
+    code = f"""
+import os, sys
+sys.path.insert(0, {str(ROOT)!r})
+from labproject.engine.store import ResultStore
+from tests.unit.test_store import make_result
+os.replace = lambda *args: os._exit(9)  # the crash: the result written and synced, never renamed
+ResultStore({str(root)!r}).write(make_result("s"))
+"""
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 9
+    (left,) = (root / "s").glob(".*.tmp")
+    assert left.stat().st_size > 0, "the crash should come after the data was written"
+    assert ResultStore(root).load() == []  # a reader sees no half result
+    ResultStore(root).check()
+    assert not list((root / "s").iterdir())
+
+
+def test_a_store_that_cannot_be_written_says_so_in_one_line(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match=r"cannot write results to .*file/results: Not a directory"):
+        ResultStore(tmp_path / "file" / "results").check()
+    store = ResultStore(tmp_path / "missing" / "results")
+    store.check()
+    assert store.root.is_dir()

@@ -1,6 +1,7 @@
 """The studies' analysis on small hand-made tables: slopes and classes, plateaus, verdicts, recommendations."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ from labproject.analysis import floor, growth, leak, recommend, scaling, verdict
 from labproject.analysis.verdicts import CONFIRMED, DEPENDS, NOT_MEASURED, REFUTED, Finding
 from labproject.engine.measured import Measured
 from labproject.engine.result import RunResult
+from labproject.engine.spec import RunSpec
 
 MIB = 2**20
 
@@ -27,9 +29,10 @@ def runs_table(rows: list[tuple]) -> pd.DataFrame:
 def result(strategy="iterator_bulk_update", *, peak_mib=5.0, rows=10_000, repeat=0, debug=False, batch=1000,
            timeline=None, **extra) -> RunResult:
     base = 50 * MIB
+    spec = RunSpec(strategy, rows=rows, backend="sqlite", batch_size=batch, debug=debug, check=False)
     return RunResult(
-        strategy=strategy, repeat=repeat, status="ok", rows=rows, payload_bytes=300, batch_size=batch,
-        backend="sqlite", debug=debug, session="s", run_id=f"{strategy}-{debug}-{batch}-{rows}-{repeat}",
+        strategy=strategy, repeat=repeat, status="ok", spec=spec, session="s",
+        run_id=f"{strategy}-{debug}-{batch}-{rows}-{repeat}",
         started_at=f"2026-01-01T00:00:{repeat:02d}", wall_seconds=1.0, baseline_rss_bytes=base,
         peak_rss_bytes=base + int(peak_mib * MIB), end_rss_bytes=base + int(peak_mib * MIB),
         trimmed_rss_bytes=base, rows_done=rows, rows_verified=rows, rows_wrong=0,
@@ -178,6 +181,26 @@ def test_what_the_trim_gives_back_and_what_tracemalloc_sees_decide_who_held_memo
 def test_the_cursor_is_not_measured_without_postgresql():
     finding = leak.cursor(Measured([result()]), None, "no binaries")
     assert finding.verdict == NOT_MEASURED and "no binaries" in finding.effect
+
+
+def failed(strategy="iterator_bulk_update", repeat=0, error="OperationalError: database is locked") -> RunResult:
+    return replace(result(strategy, repeat=repeat), status="error", error=error, rows_verified=None, wall_seconds=None)
+
+
+def test_an_experiment_whose_runs_all_failed_is_not_measured_and_says_why():
+    finding = leak.climbs(Measured([failed(), failed(repeat=1)]))
+    assert finding.verdict == NOT_MEASURED
+    assert finding.hypothesis == leak.CLIMBS and finding.experiment == "iterator_bulk_update, 10,000 rows"
+    assert finding.effect == ("not measured: none of its 2 run(s) was verified (2 error): "
+                              "OperationalError: database is locked")
+    lists = Measured([result(), failed("iterator_bulk_update_kept", error="killed at 300 MiB (cap 256 MiB)")])
+    kept = leak.grows_with_table(lists, "iterator_bulk_update_kept", "kept list climbs", "never cleared")
+    assert (kept.hypothesis, kept.verdict) == ("kept list climbs", NOT_MEASURED) and "killed at 300 MiB" in kept.effect
+    assert leak.allocator(Measured([failed()])).verdict == NOT_MEASURED
+    assert leak.batch_size(Measured([result(batch=100), failed()])).verdict == NOT_MEASURED
+    assert leak.cursor(Measured([]), None, "no binaries").effect == "not measured: no run of this experiment was made"
+    table = verdicts.verdict_table([finding, kept])
+    assert leak.summary(table).endswith(f"not measured: {leak.CLIMBS}; kept list climbs")
 
 
 def test_the_verdict_table_has_one_row_per_finding():
