@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from labproject.engine.summary import summarize
-from labproject.engine.tidy import MIB
+from labproject.units import MIB
 
 FLAT_SHARE = 0.25  # a strategy is "flat" when its median peak is at most this share of the highest
 

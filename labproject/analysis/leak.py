@@ -18,7 +18,7 @@ from labproject.analysis.querylog import LogCost
 from labproject.analysis.verdicts import CONFIRMED, DEPENDS, NOISE_MIB, NOT_MEASURED, REFUTED, Finding, margin
 from labproject.engine.measured import Measured
 from labproject.engine.summary import summarize
-from labproject.engine.tidy import MIB
+from labproject.units import MIB
 
 METHOD_3 = "iterator_bulk_update"
 # The hypotheses judged here, each stated once (the judges' findings and their NOT_MEASURED twins share it).

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from labproject.analysis.growth import PER_ROWS
+from labproject.units import MEMORY_FLOOR_MIB, MIB
 
 # Peaks at or below this are fitted (and drawn) at this value: RSS cannot resolve less, and log(0) is not defined.
-MEMORY_FLOOR_MIB = 0.25
 # Memory is O(n) only when the slope says so AND it grows by at least this much over the sizes measured:
 # a flat strategy's few MiB of noise can show any slope.
 MIN_GROWTH_MIB = 8.0
@@ -121,7 +121,7 @@ def cap_outcomes(runs: pd.DataFrame) -> pd.DataFrame:
             "largest survived": int(ok["rows"].max()) if len(ok) else None,
             "first killed at": int(first["rows"]) if first is not None else None,
             "killed after rows": int(first["rows_done"]) if first is not None else None,
-            "tree RSS at kill (MiB)": first["killed_at_rss_bytes"] / 2**20 if first is not None else None,
+            "tree RSS at kill (MiB)": first["killed_at_rss_bytes"] / MIB if first is not None else None,
             "largest tried": int(group["rows"].max()),
         })
     return pd.DataFrame.from_records(records)

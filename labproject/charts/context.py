@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-MIB = 2**20
 # Colour-blind-safe (Okabe-Ito, then Tol's muted), assigned in the order strategies first appear.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#332288", "#117733",
            "#882255", "#999933", "#AA4499", "#44AA99"]

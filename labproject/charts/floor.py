@@ -7,8 +7,8 @@ import plotly.graph_objects as go
 
 from labproject.charts.context import baseline_note, palette, titled
 from labproject.charts.controls import attach, choice_masks, visibility_menu
+from labproject.units import MEMORY_FLOOR_MIB
 
-MEMORY_FLOOR_MIB = 0.25  # as on the scaling charts: RSS resolves no less, and the axis is logarithmic
 # Labels of neighbouring points (by time) take turns around their marker, so close points stay readable.
 LABEL_POSITIONS = ["top center", "bottom center", "middle right", "middle left"]
 

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from labproject.charts.context import colors, strategy_order, titled
 from labproject.charts.controls import attach, choice_masks, visibility_menu
+from labproject.units import MIB
 
 TOP = 10
 # Paths inside the interpreter, the venv or the project are shortened to the part a reader recognises.
@@ -43,7 +44,7 @@ def _ranked_bars(table: pd.DataFrame, label: str, runs: pd.DataFrame, *, top: in
     palette = colors(runs)
     names = [s for s in strategy_order(runs) if s in set(table["strategy"]) and strategy in (None, s)]
     largest = table["size_diff_bytes"].abs().max() if len(table) else 0
-    divisor, unit = (2**20, "MiB") if largest >= 2**20 else (2**10, "KiB")
+    divisor, unit = (MIB, "MiB") if largest >= MIB else (2**10, "KiB")
     fig = go.Figure()
     for index, name in enumerate(names):
         rows = table[table["strategy"] == name]

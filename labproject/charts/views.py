@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from labproject.charts.context import MIB, baseline_note, strategy_order, titled
+from labproject.charts.context import baseline_note, strategy_order, titled
 from labproject.charts.controls import attach, choice_masks, visibility_menu
 from labproject.charts.timeline import thin
+from labproject.units import MIB
 
 # One colour per tool (Okabe-Ito), since the chart shows one run at a time.
 TOOLS = {"rss": "#0072B2", "traced": "#E69F00", "end": "#56B4E9", "trimmed": "#CC79A7", "pympler": "#009E73"}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Protocol
 
+from labproject.units import MIB
+
 if TYPE_CHECKING:
     from labproject.engine.result import RunResult
     from labproject.engine.spec import RunSpec
@@ -61,7 +63,7 @@ class ProgressBar(Observer):
 
     def sampled(self, seconds, rss_bytes, rows_done):
         self.bar.n = self.offset + min(rows_done, self.rows)
-        self.bar.set_postfix_str(f"{rss_bytes / 2**20:.0f} MiB", refresh=False)
+        self.bar.set_postfix_str(f"{rss_bytes / MIB:.0f} MiB", refresh=False)
         self.bar.update(0)
 
     def run_finished(self, result):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from labproject.engine.sections import Environment, Queries, Retained, Section, Traced, Tree
 from labproject.engine.spec import RunSpec
 from labproject.errors import ResultFormatError
+from labproject.units import MIB
 
 SCHEMA_VERSION = 2
 STATUSES = ("ok", "wrong", "killed", "error")
@@ -145,7 +146,7 @@ def _from_v1(data: dict) -> dict:
     spec = {**{k: data[k] for k in top if k in data}, **data.get("spec", {})}
     spec.pop("strategy", None)
     cap = data.get("memory_cap_bytes")
-    spec.setdefault("memory_cap_mb", None if cap is None else cap // 2**20)
+    spec.setdefault("memory_cap_mb", None if cap is None else cap // MIB)
     upgraded = {k: v for k, v in data.items() if k not in (*top, "memory_cap_bytes")}
     upgraded.update(spec=spec, schema_version=2, environment=data.get("environment") or None)
     return upgraded

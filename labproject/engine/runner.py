@@ -34,6 +34,7 @@ from labproject.engine.spec import RunSpec
 from labproject.engine.store import ResultStore
 from labproject.errors import BadInput, DatabaseNotReady, Interrupted, ResultFormatError, StoreError, WorkerFailed
 from labproject.processes import last_line, pid_alive, signal_number, signals_interrupt
+from labproject.units import MIB
 
 RUN_FOLDER_PREFIX = "lab-run-"
 SAMPLE_INTERVAL = 0.005
@@ -244,7 +245,7 @@ def run_once(
     if seen.killed_in_setup:
         raise BadInput(
             f"memory cap {spec.memory_cap_mb} MiB is below the worker's baseline: it reached "
-            f"{seen.killed_rss / 2**20:.0f} MiB before the strategy started; raise --memory-cap-mb"
+            f"{seen.killed_rss / MIB:.0f} MiB before the strategy started; raise --memory-cap-mb"
         )
     return _assemble(seen)
 
@@ -333,7 +334,7 @@ def _assemble(seen: Observed) -> RunResult:
     }
     if seen.killed_rss is not None:
         return RunResult(**base, status="killed", killed_at_rss_bytes=seen.killed_rss, error=(
-            f"killed at {seen.killed_rss / 2**20:.0f} MiB (cap {spec.memory_cap_mb} MiB) after "
+            f"killed at {seen.killed_rss / MIB:.0f} MiB (cap {spec.memory_cap_mb} MiB) after "
             f"{seen.killed_rows:,} rows"))
     if seen.timed_out:
         return RunResult(**base, status="error", error="timed out; the worker was killed")

@@ -7,6 +7,7 @@ from dataclasses import InitVar, asdict, dataclass, field
 
 from labproject.errors import BadInput
 from labproject.shape import check_shape
+from labproject.units import MIB
 
 PROBES = ("rss", "tracemalloc", "pympler", "queries")
 # Python + Django alone take more than this: a cap below it can only kill the worker at start-up.
@@ -75,7 +76,7 @@ class RunSpec:
 
     @property
     def memory_cap_bytes(self) -> int | None:
-        return None if self.memory_cap_mb is None else self.memory_cap_mb * 2**20
+        return None if self.memory_cap_mb is None else self.memory_cap_mb * MIB
 
     def to_dict(self) -> dict:
         data = asdict(self)

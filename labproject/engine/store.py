@@ -22,9 +22,10 @@ from pathlib import Path
 from labproject.engine.result import RunResult
 from labproject.errors import ResultFormatError, StoreError
 from labproject.processes import pid_alive
+from labproject.units import MIB
 
 # A long run's result (20,000 RSS samples, the tree's and tracemalloc's timelines) takes a few MiB at most.
-MIN_FREE_BYTES = 4 * 2**20
+MIN_FREE_BYTES = 4 * MIB
 
 
 class ResultStore:
@@ -49,8 +50,8 @@ class ResultStore:
             os.unlink(probe)
             free = shutil.disk_usage(self.root).free
         if free < MIN_FREE_BYTES:
-            raise StoreError(f"cannot write results to {self.root}: only {free / 2**20:.1f} MiB free, a result "
-                             f"may need {MIN_FREE_BYTES / 2**20:.0f} MiB")
+            raise StoreError(f"cannot write results to {self.root}: only {free / MIB:.1f} MiB free, a result "
+                             f"may need {MIN_FREE_BYTES / MIB:.0f} MiB")
         for stale in self.root.glob("*/.*.tmp"):
             if not pid_alive(_writer(stale)):
                 stale.unlink(missing_ok=True)

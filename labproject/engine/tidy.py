@@ -8,8 +8,8 @@ import pandas as pd
 
 from labproject.engine.result import RunResult
 from labproject.engine.sections import Environment
+from labproject.units import MIB
 
-MIB = 2**20
 RUN_COLUMNS = [
     "session", "run_id", "strategy", "repeat", "status", "rows", "payload_bytes", "batch_size", "backend",
     "debug", "probes", "wall_seconds", "baseline_rss_bytes", "peak_rss_bytes", "sampled_peak_rss_bytes",

@@ -6,9 +6,10 @@ import time
 
 import plotly.graph_objects as go
 
-from labproject.charts.context import MIB, TEMPLATE, palette
+from labproject.charts.context import TEMPLATE, palette
 from labproject.charts.timeline import X_AXES, run_trace
 from labproject.engine.observers import Observer
+from labproject.units import MIB
 
 MAX_LIVE_POINTS = 4000  # past this a run's line keeps every other point, so pushes stay small
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from labproject.errors import WorkerFailed
 from labproject.processes import last_line
+from labproject.units import MIB
 
 
 def run_command_file(path: Path | str, *, database_url: str | None = None, target: str = "lab", **options) -> dict:
@@ -94,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = getattr(command, "summary", None)
     print(json.dumps({"backend": connection.vendor, "rows": checked.total, "rows_verified": checked.right,
                       "rows_wrong": checked.wrong, "seconds": seconds,
-                      "peak_above_baseline_mib": (peak - baseline) / 2**20,
+                      "peak_above_baseline_mib": (peak - baseline) / MIB,
                       "method": summary.method if summary else None,
-                      "helpers_peak_mib": summary.helpers_peak_rss_bytes / 2**20 if summary else 0.0,
+                      "helpers_peak_mib": summary.helpers_peak_rss_bytes / MIB if summary else 0.0,
                       "said": said.getvalue().strip()}))
     return 0
 
