@@ -10,6 +10,7 @@ import nbformat
 
 from labproject.database import last_line
 from labproject.report.catalog import Page
+from labproject.report.kernel_log import kernel_arguments
 
 # A cell that runs longer than this is stopped and reported, rather than hanging ``make report``.
 CELL_TIMEOUT_SECONDS = 3600
@@ -38,7 +39,7 @@ def execute(page: Page, mode: str, out_dir: Path, *, progress: bool = False) -> 
         papermill.execute_notebook(
             str(page.path), str(target), parameters=page.parameters(mode), kernel_name="python3",
             cwd=str(page.path.parent), progress_bar=progress, log_output=False,
-            execution_timeout=CELL_TIMEOUT_SECONDS,
+            execution_timeout=CELL_TIMEOUT_SECONDS, extra_arguments=kernel_arguments(),
         )
     except Exception as exc:  # papermill raises its own error for a failing cell; keep the partial notebook
         error = last_line(str(exc), type(exc).__name__)
