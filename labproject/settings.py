@@ -32,6 +32,16 @@ TIME_ZONE = "UTC"
 RESULTS_DIR = Path(os.environ.get("LAB_RESULTS_DIR", VAR_DIR / "results"))
 
 SHELL_PLUS_PRINT_SQL = False
+# Informational lines (seeding done, a database migrated) are logged, not printed on stderr: a command
+# shows them on stderr, and a notebook kernel moves them to stdout (labproject.notebook.start), where a
+# report renders them as ordinary output; stderr stays for warnings and errors.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(message)s"}},
+    "handlers": {"lab": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"labproject": {"handlers": ["lab"], "level": "INFO", "propagate": False}},
+}
 # shell_plus --lab: JupyterLab on the notebooks, allowed to run as root (it refuses otherwise).
 NOTEBOOK_ARGUMENTS = ["--notebook-dir", str(BASE_DIR / "notebooks"), *root_arguments()]
 ROOT_URLCONF = "labproject.urls"

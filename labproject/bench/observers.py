@@ -69,8 +69,9 @@ class ProgressBar(Observer):
         self.bar.n = self.offset
         self.bar.refresh()
         if result.status != "ok":
-            self.bar.write(f"{result.strategy} #{result.repeat + 1}: {result.status} {result.error or ''}".rstrip(),
-                           file=self.file)
+            said = result.error or ""
+            said = said if said.startswith(result.status) else f"{result.status} {said}".rstrip()
+            self.bar.write(f"{result.strategy} #{result.repeat + 1}: {said}", file=self.file)
 
     def compare_finished(self):
         if self.bar is not None:

@@ -10,6 +10,7 @@ what finished.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -29,6 +30,7 @@ from labproject.bench.store import ResultStore
 from labproject.database import last_line, redact
 from labproject.errors import BadInput, Interrupted, WorkerFailed
 
+log = logging.getLogger(__name__)
 SAMPLE_INTERVAL = 0.005
 PSS_INTERVAL = 0.1  # reading smaps_rollup costs ~1-2 ms a process: every 100 ms keeps it under 5% of a core
 
@@ -116,7 +118,7 @@ def _seed(spec: RunSpec, database_url: str | None, progress: bool) -> None:
         outcome = seed_table(PayloadSpec(spec.rows, spec.payload_bytes, spec.seed, force=spec.force),
                              progress=progress)
         if not outcome.skipped:
-            print(outcome.message(), file=sys.stderr)
+            log.info(outcome.message())
         return
     from django.conf import settings
 
@@ -127,7 +129,7 @@ def _seed(spec: RunSpec, database_url: str | None, progress: bool) -> None:
                           stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         raise WorkerFailed(f"seeding {redact(database_url)} failed: {last_line(done.stderr, str(done.returncode))}")
-    print(done.stdout.strip(), file=sys.stderr)
+    log.info(done.stdout.strip())
 
 
 def worker_environment(spec: RunSpec, database_url: str | None = None) -> dict[str, str]:

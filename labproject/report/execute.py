@@ -39,6 +39,9 @@ def execute(page: Page, mode: str, out_dir: Path, *, progress: bool = False) -> 
         papermill.execute_notebook(
             str(page.path), str(target), parameters=page.parameters(mode), kernel_name="python3",
             cwd=str(page.path.parent), progress_bar=progress, log_output=False,
+            # Saving after every cell rewrites the whole notebook (plotly.js and every chart's data,
+            # 5-20 MB) dozens of times a page; papermill still writes it when the page ends or fails.
+            request_save_on_cell_execute=False,
             execution_timeout=CELL_TIMEOUT_SECONDS, extra_arguments=kernel_arguments(),
         )
     except Exception as exc:  # papermill raises its own error for a failing cell; keep the partial notebook
