@@ -50,6 +50,7 @@ class RunResult:
     tracemalloc: dict | None = None
     pympler: dict | None = None
     queries: dict | None = None
+    memray: dict | None = None
     environment: dict = field(default_factory=dict)
     spec: dict = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION

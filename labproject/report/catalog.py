@@ -29,14 +29,14 @@ PAGES: list[Page] = [
     Page("00_start_here", "Start here: the lab table and its calculation",
          quick={"preset": "tiny"}, full={"preset": "tiny"}),
     Page("01_the_five_methods", "The five methods, measured: memory, time, three memory tools and their cost",
-         quick={"rows": 3000, "repeats": 2, "probe_rows": 3000, "probe_repeats": 1},
-         full={"rows": 50_000, "repeats": 3, "probe_rows": 20_000, "probe_repeats": 1}),
+         quick={"rows": 3000, "repeats": 2, "probe_rows": 3000, "probe_repeats": 1, "memray_rows": 1000},
+         full={"rows": 50_000, "repeats": 3, "probe_rows": 10_000, "probe_repeats": 1, "memray_rows": 2000}),
     Page("02_leak_investigation", "The leak investigation: why iterator + bulk_update climbs, one experiment per "
          "hypothesis, with verdicts",
          quick={"rows": 3000, "debug_rows": 3000, "batch_sizes": [10, 100, 1000], "views_rows": 2000, "repeats": 1,
-                "postgres": "off"},
+                "native_rows": 1000, "postgres": "off"},
          full={"rows": 20_000, "debug_rows": 45_000, "batch_sizes": [100, 1000, 10_000], "views_rows": 8000,
-               "repeats": 2}),
+               "native_rows": 2000, "repeats": 2}),
     Page("03_scaling", "Scaling: memory and time against rows on log-log axes, and who a memory cap kills",
          quick={"sizes": [1000, 2000, 4000], "repeats": 1, "fit_from": 1000, "memory_cap_mb": 128,
                 "limits": {"queryset_loop": 2000, "iterator_save": 2000, "paginator_save": 2000},
@@ -49,5 +49,6 @@ PAGES: list[Page] = [
          full={"rows": {"sqlite": 500_000, "postgresql": 200_000},
                "slow_rows": {"sqlite": 30_000, "postgresql": 5000}, "repeats": 2, "slow_repeats": 1}),
     Page("05_playground", "Playground: choose, run and watch memory live (static charts in the report)",
-         quick={"rows": 3000, "repeats": 2}, full={"rows": 50_000, "repeats": 3}),
+         # The report shows what the panel draws; the article's 50,000-row table is notebook 01's.
+         quick={"rows": 3000, "repeats": 2}, full={"rows": 20_000, "repeats": 2}),
 ]
