@@ -36,7 +36,7 @@ def native_site(frames: list[tuple[str, str, int]]) -> dict[str, str]:
     """
     site = library = python = None
     for function, filename, line in frames:
-        if filename.endswith(".py"):
+        if filename.endswith(".py") or (filename.startswith("<") and filename != UNKNOWN):  # a Python frame
             python = python or f"{Path(filename).name}:{line} {function}"
             if site:
                 break
