@@ -36,7 +36,7 @@ PAGES: list[Page] = [
          quick={"rows": 3000, "debug_rows": 3000, "batch_sizes": [10, 100, 1000], "views_rows": 2000, "repeats": 1,
                 "native_rows": 1000, "postgres": "off"},
          full={"rows": 20_000, "debug_rows": 45_000, "batch_sizes": [100, 1000, 10_000], "views_rows": 8000,
-               "native_rows": 2000, "repeats": 2}),
+               "native_rows": 6000, "repeats": 2}),
     Page("03_scaling", "Scaling: memory and time against rows on log-log axes, and who a memory cap kills",
          quick={"sizes": [1000, 2000, 4000], "repeats": 1, "fit_from": 1000, "memory_cap_mb": 128,
                 "limits": {"queryset_loop": 2000, "iterator_save": 2000, "paginator_save": 2000},
