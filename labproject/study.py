@@ -61,7 +61,7 @@ def run(plan: Sequence[RunSpec], *, label: str = "", observers: Sequence = (),
     from labproject.bench.runner import compare
 
     # A run that did not end ok is a measurement too: its line is ordinary output, not a red error box.
-    watching = [ProgressBar(file=sys.stdout, disable=False), *observers]
+    watching = [ProgressBar(disable=False, notes=sys.stdout), *observers]
     return Measured(compare(plan, label=label, observers=watching, seed_progress=False,
                             database_url=database_url or None))
 

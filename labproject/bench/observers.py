@@ -42,8 +42,9 @@ class Observer:
 class ProgressBar(Observer):
     """A tqdm bar over every row of every run, with the current run named (text on stderr or a notebook widget)."""
 
-    def __init__(self, file=None, disable: bool = False) -> None:
+    def __init__(self, file=None, disable: bool = False, notes=None) -> None:
         self.file = file or sys.stderr
+        self.notes = notes or self.file  # where a run that did not end ok is said
         self.disable = disable
         self.bar = None
 
@@ -71,7 +72,7 @@ class ProgressBar(Observer):
         if result.status != "ok":
             said = result.error or ""
             said = said if said.startswith(result.status) else f"{result.status} {said}".rstrip()
-            self.bar.write(f"{result.strategy} #{result.repeat + 1}: {said}", file=self.file)
+            self.bar.write(f"{result.strategy} #{result.repeat + 1}: {said}", file=self.notes)
 
     def compare_finished(self):
         if self.bar is not None:
