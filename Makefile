@@ -1,4 +1,7 @@
 # The README's two commands are `make report` and `make test`; both set the environment up first.
+# The Debian packages the suite and the report use: Chromium for the browser test, and the servers the lab
+# starts on loopback (PostgreSQL, MariaDB with the headers mysqlclient builds against, PgBouncer, Redis).
+SYSTEM_PACKAGES := chromium postgresql mariadb-server libmariadb-dev pkg-config pgbouncer redis-server
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,9 +9,21 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 MODE ?= full
 ROWS ?= 50000
 
-.PHONY: setup test lint lab seed report bench bench-article bench-near-floor bench-walk bench-seed clean pg pg-stop
+.PHONY: system setup test lint lab seed report bench bench-article bench-near-floor bench-walk bench-seed clean pg pg-stop
 
-setup: $(STAMP)
+setup: system $(STAMP)
+
+# As root on Debian: apt-get installs what SYSTEM_PACKAGES lacks; otherwise make stops with one line naming
+# the command. When everything is there it is one dpkg-query call, no apt.
+system:
+	$(eval missing := $(filter-out $(shell dpkg-query -W -f='$${Package} $${db:Status-Status}\n' \
+	  $(SYSTEM_PACKAGES) 2>/dev/null | awk '$$2 == "installed" {print $$1}'),$(SYSTEM_PACKAGES)))
+	$(eval install := apt-get install -y --no-install-recommends $(missing))
+	$(if $(missing),$(if $(filter 0,$(shell id -u)),,$(error missing Debian packages: $(missing); \
+	  as root run: apt-get update && $(install))))
+	$(if $(missing),@echo "installing Debian packages: $(missing)" >&2)
+	$(if $(missing),DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive $(install) -q)
+	@:
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +38,10 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# Extra options for jupyter lab (the suite passes a free port, a token and --no-browser).
+LAB_ARGS ?=
 lab: setup
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	@$(PY) -m labproject.lab $(LAB_ARGS)
 
 seed: setup
 	$(PY) manage.py seed_rows --rows $(ROWS)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
+import sys
 
 # Keeps the mimetype for JupyterLab and adds HTML for exported pages, with plotly.js embedded once
 # (in the bootstrap cell's output) and no MathJax from a CDN: nbconvert cannot draw the mimetype
@@ -30,6 +32,7 @@ def start(*, settings: str = "labproject.settings", quiet: bool = True) -> dict:
     import django
 
     django.setup()
+    _log_to_stdout()
     _load_shell_plus(quiet)
     import plotly.io as pio
 
@@ -44,6 +47,13 @@ def start(*, settings: str = "labproject.settings", quiet: bool = True) -> dict:
     from labproject.iteration.readiness import describe_connection
 
     return {"database": describe_connection(), "debug": django_settings.DEBUG}
+
+
+def _log_to_stdout() -> None:
+    """Show the lab's informational lines (seeded, migrated) as ordinary output: a notebook draws stderr red."""
+    for handler in logging.getLogger("labproject").handlers:
+        if isinstance(handler, logging.StreamHandler) and handler.stream is not sys.stdout:
+            handler.setStream(sys.stdout)
 
 
 def _load_shell_plus(quiet: bool) -> None:

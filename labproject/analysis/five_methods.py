@@ -80,7 +80,8 @@ def three_views_table(rss_runs: pd.DataFrame, traced_runs: pd.DataFrame, pympler
 def overhead_lines(by_probe: pd.DataFrame) -> str:
     """Say what each probe cost: wall-time ratio with its range over strategies, baseline and peak differences."""
     lines = [
-        f"{row.probe}: {row.time_ratio_median:.2f}x the wall time (from {row.time_ratio_min:.2f}x to "
+        f"{row.probe} ({row.rows:,} rows): {row.time_ratio_median:.2f}x the wall time "
+        f"(from {row.time_ratio_min:.2f}x to "
         f"{row.time_ratio_max:.2f}x over {row.strategies} strategies), baseline {row.baseline_diff_mib_median:+.1f} "
         f"MiB, peak above baseline {row.peak_diff_mib_median:+.1f} MiB (medians)"
         for row in by_probe.itertuples()

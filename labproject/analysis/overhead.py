@@ -12,7 +12,7 @@ import pandas as pd
 from labproject.engine.summary import summarize
 
 RSS_ONLY = "rss"
-COLUMNS = ["strategy", "probe", "runs", "reference_runs", "time_ratio", "baseline_diff_mib", "peak_diff_mib"]
+COLUMNS = ["strategy", "probe", "rows", "runs", "reference_runs", "time_ratio", "baseline_diff_mib", "peak_diff_mib"]
 
 
 def probe_overhead(runs: pd.DataFrame) -> pd.DataFrame:
@@ -30,6 +30,7 @@ def probe_overhead(runs: pd.DataFrame) -> pd.DataFrame:
         rows.append({
             "strategy": row.strategy,
             "probe": row.probes.removeprefix(f"{RSS_ONLY},"),
+            "rows": int(runs["rows"].iloc[0]),
             "runs": row.ok,
             "reference_runs": plain["ok"],
             "time_ratio": row.wall_s_median / plain["wall_s_median"],
@@ -43,6 +44,7 @@ def overhead_by_probe(overhead: pd.DataFrame) -> pd.DataFrame:
     """Return one row per probe: the median, lowest and highest time ratio over strategies, and median differences."""
     grouped = overhead.groupby("probe", sort=False)
     return pd.DataFrame({
+        "rows": grouped["rows"].first(),
         "strategies": grouped["strategy"].count(),
         "time_ratio_median": grouped["time_ratio"].median(),
         "time_ratio_min": grouped["time_ratio"].min(),

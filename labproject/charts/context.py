@@ -42,6 +42,9 @@ def setting(runs: pd.DataFrame) -> str:
     parts.append(" ".join([backend, *versions]) + (f" ({', '.join(pragmas)})" if pragmas else ""))
     debug = _distinct(runs["debug"].map(lambda d: "on" if d else "off"))
     parts.append(f"DEBUG {' / '.join(debug)}")
+    probes = runs.get("probes", pd.Series(dtype=str)).astype(str)
+    if probes.str.contains("memray").any():  # memray slows a run and takes memory of its own
+        parts.append("memray on")
     for column, label in (("python", "Python"), ("django", "Django")):
         found = _distinct(runs.get(column, pd.Series(dtype=object)))
         if found:

@@ -21,7 +21,7 @@ def add_run_arguments(parser) -> None:
                         help="what to walk: lab (default), invoices, or your own as package.module:attribute")
     parser.add_argument("--batch-size", default="1000", help="chunk/page/batch size (default 1000)")
     parser.add_argument("--repeats", default="1", help="runs per strategy, each in a fresh process")
-    parser.add_argument("--probes", default="rss", help="comma list of rss,tracemalloc,pympler,queries")
+    parser.add_argument("--probes", default="rss", help="comma list of rss,tracemalloc,pympler,queries,memray")
     parser.add_argument("--memory-cap-mb", help="SIGKILL a worker whose process tree's RSS passes this")
     parser.add_argument("--debug", action="store_true", help="run the workers with DEBUG=True")
     parser.add_argument("--no-server-side-cursors", action="store_true",

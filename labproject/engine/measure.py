@@ -50,9 +50,12 @@ def run(plan: Sequence[RunSpec], *, label: str = "", observers: Sequence = (),
     bar shows every row of every run. A kernel interrupt kills the running worker and raises
     ``labproject.errors.Interrupted``; finished runs stay in the store.
     """
+    import sys
+
     from labproject.engine.observers import ProgressBar
     from labproject.engine.runner import compare
 
-    watching = [ProgressBar(disable=False), *observers]
+    # A run that did not end ok is a measurement too: its line is ordinary output, not a red error box.
+    watching = [ProgressBar(disable=False, notes=sys.stdout), *observers]
     return Measured(compare(plan, label=label, observers=watching, seed_progress=False,
                             database_url=database_url or None))

@@ -44,8 +44,9 @@ class Observer:
 class ProgressBar(Observer):
     """A tqdm bar over every row of every run, with the current run named (text on stderr or a notebook widget)."""
 
-    def __init__(self, file=None, disable: bool = False) -> None:
+    def __init__(self, file=None, disable: bool = False, notes=None) -> None:
         self.file = file or sys.stderr
+        self.notes = notes or self.file  # where a run that did not end ok is said
         self.disable = disable
         self.bar = None
 
@@ -71,8 +72,9 @@ class ProgressBar(Observer):
         self.bar.n = self.offset
         self.bar.refresh()
         if result.status != "ok":
-            self.bar.write(f"{result.strategy} #{result.repeat + 1}: {result.status} {result.error or ''}".rstrip(),
-                           file=self.file)
+            said = result.error or ""
+            said = said if said.startswith(result.status) else f"{result.status} {said}".rstrip()
+            self.bar.write(f"{result.strategy} #{result.repeat + 1}: {said}", file=self.notes)
 
     def compare_finished(self):
         if self.bar is not None:

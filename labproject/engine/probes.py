@@ -4,15 +4,21 @@ RSS needs no probe here: the runner samples it from outside and the kernel keeps
 - tracemalloc counts live blocks from Python's allocators (blind to allocator slack and C
   libraries) and slows allocation-heavy code severalfold;
 - pympler walks every object the garbage collector can reach and sizes it by type: slow;
-- queries wraps the Django connection (works with DEBUG off) to count queries and their time.
+- queries wraps the Django connection (works with DEBUG off) to count queries and their time;
+- memray records every allocation, C libraries' included, with native stacks and Python's allocators
+  traced, into a capture file: what was live at the heap's high-water mark, by call site, and the
+  heap over time beside RSS. It slows the run and cannot share one with tracemalloc (both hook
+  Python's allocators).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from pathlib import Path
 
-from labproject.engine.sections import Queries, Retained, RetainedType, Site, Traced
+from labproject.engine.sections import Native, Queries, Retained, RetainedType, Site, Traced
 
 TOP_SITES = 15
 TOP_TYPES = 15
@@ -117,12 +123,46 @@ class QueriesProbe:
                        "queries sent through Django's connection; raw driver connections are not seen")
 
 
-PROBE_TYPES = {"tracemalloc": TracemallocProbe, "pympler": PymplerProbe, "queries": QueriesProbe}
+class MemrayProbe:
+    """memray around the strategy: native stacks, Python's allocators traced, memory sampled every 10 ms.
+
+    The capture goes under the results folder (``.memray/``, which the store does not read as a
+    session), so a report can draw its flame graph later; the result keeps its path and a summary.
+    """
+
+    name = "memray"
+    interval_ms = 10
+
+    def __init__(self) -> None:
+        self.origin: float | None = None  # the strategy's start (time.monotonic), set by the worker
+
+    def start(self) -> None:
+        import memray
+        from django.conf import settings
+
+        folder = Path(settings.RESULTS_DIR) / ".memray"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.capture = folder / f"{os.getpid()}-{time.time_ns()}.bin"
+        self._clock = time.time() - time.monotonic()  # wall clock minus monotonic: memray stamps wall time
+        self._tracker = memray.Tracker(self.capture, native_traces=True, trace_python_allocators=True,
+                                       memory_interval_ms=self.interval_ms)
+        self._tracker.__enter__()
+
+    def stop(self) -> Native:
+        from labproject.engine.native import summarize_capture
+
+        self._tracker.__exit__(None, None, None)
+        origin = None if self.origin is None else (self.origin + self._clock) * 1000
+        return Native.from_dict(summarize_capture(self.capture, origin))
+
+
+PROBE_TYPES = {"tracemalloc": TracemallocProbe, "pympler": PymplerProbe, "queries": QueriesProbe,
+               "memray": MemrayProbe}
 
 
 def make_probes(names: list[str] | tuple[str, ...]) -> list:
     """Return probe objects for the named probes in start order, RSS excluded (the runner measures it).
 
-    tracemalloc starts last and stops first, so it traces neither pympler's summaries nor the wrapper.
+    tracemalloc (or memray) starts last and stops first, so it traces neither pympler's summaries nor the wrapper.
     """
-    return [PROBE_TYPES[name]() for name in ("queries", "pympler", "tracemalloc") if name in names]
+    return [PROBE_TYPES[name]() for name in ("queries", "pympler", "tracemalloc", "memray") if name in names]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
-from labproject.engine.sections import Environment, Queries, Retained, Section, Traced, Tree
+from labproject.engine.sections import Environment, Native, Queries, Retained, Section, Traced, Tree
 from labproject.engine.spec import RunSpec
 from labproject.errors import ResultFormatError
 from labproject.units import MIB
@@ -19,12 +19,12 @@ from labproject.units import MIB
 SCHEMA_VERSION = 2
 STATUSES = ("ok", "wrong", "killed", "error")
 SECTIONS: dict[str, type[Section]] = {"tree": Tree, "tracemalloc": Traced, "pympler": Retained, "queries": Queries,
-                                      "environment": Environment}
+                                      "memray": Native, "environment": Environment}
 # What a worker's document may say; the runner knows everything else (and a worker may not overwrite it).
 WORKER_FIELDS = frozenset({
     "status", "error", "pid", "environment", "rss_before_connection_bytes", "rss_after_reset_bytes",
     "baseline_rss_bytes", "wall_seconds", "peak_rss_bytes", "end_rss_bytes", "trimmed_rss_bytes", "rows_done",
-    "rows_verified", "rows_wrong", "tracemalloc", "pympler", "queries",
+    "rows_verified", "rows_wrong", "tracemalloc", "pympler", "queries", "memray",
 })
 
 
@@ -70,6 +70,7 @@ class RunResult:
     tracemalloc: Traced | None = None
     pympler: Retained | None = None
     queries: Queries | None = None
+    memray: Native | None = None
     environment: Environment | None = None
     schema_version: int = SCHEMA_VERSION
 

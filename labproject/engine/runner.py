@@ -10,6 +10,7 @@ start to end. Ctrl-C, SIGTERM and SIGHUP kill the current worker and keep what f
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -37,6 +38,7 @@ from labproject.processes import last_line, pid_alive, signal_number, signals_in
 from labproject.units import MIB
 
 RUN_FOLDER_PREFIX = "lab-run-"
+log = logging.getLogger(__name__)
 SAMPLE_INTERVAL = 0.005
 PSS_INTERVAL = 0.1  # reading smaps_rollup costs ~1-2 ms a process: every 100 ms keeps it under 5% of a core
 
@@ -177,7 +179,7 @@ def _seed(spec: RunSpec, database_url: str | None, progress: bool) -> None:
         outcome = seed_table(PayloadSpec(spec.rows, spec.payload_bytes, spec.seed, force=spec.force),
                              target=spec.target, progress=progress)
         if not outcome.skipped:
-            print(outcome.message(), file=sys.stderr)
+            log.info(outcome.message())
         return
     from django.conf import settings
 
@@ -189,7 +191,7 @@ def _seed(spec: RunSpec, database_url: str | None, progress: bool) -> None:
                           stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         raise WorkerFailed(f"seeding {redact(database_url)} failed: {last_line(done.stderr, str(done.returncode))}")
-    print(done.stdout.strip(), file=sys.stderr)
+    log.info(done.stdout.strip())
 
 
 def worker_environment(spec: RunSpec, database_url: str | None = None) -> dict[str, str]:

@@ -114,6 +114,38 @@ class Queries(Section):
 
 
 @dataclass(frozen=True)
+class NativeSite(Section):
+    """One C call site live at memray's heap peak: its function, C library, the Python line above it, bytes."""
+
+    site: str
+    library: str
+    python: str
+    size_bytes: int
+    allocations: int
+
+
+@dataclass(frozen=True)
+class Native(Section):
+    """memray's view: the heap's peak split into Python's allocators and C code, C code by call site.
+
+    ``timeline`` holds ``[seconds since the strategy started, RSS bytes, heap high-water mark bytes]``;
+    ``capture`` is the file memray wrote, from which a flame graph is drawn.
+    """
+
+    nested: ClassVar = {"native_sites": NativeSite}
+
+    capture: str
+    peak_bytes: int
+    python_at_peak_bytes: int
+    native_at_peak_bytes: int
+    native_traces: bool = True
+    trace_python_allocators: bool = True
+    native_sites: tuple[NativeSite, ...] = ()
+    timeline: list[list[float]] = field(default_factory=list)
+    allocations: int = 0
+
+
+@dataclass(frozen=True)
 class Database(Section):
     """The database a run used: backend, where (never a password), version, and the settings that move timings.
 

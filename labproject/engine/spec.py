@@ -9,7 +9,7 @@ from labproject.errors import BadInput
 from labproject.shape import check_shape
 from labproject.units import MIB
 
-PROBES = ("rss", "tracemalloc", "pympler", "queries")
+PROBES = ("rss", "tracemalloc", "pympler", "queries", "memray")
 # Python + Django alone take more than this: a cap below it can only kill the worker at start-up.
 MIN_MEMORY_CAP_MB = 32
 MAX_BATCH_SIZE = 1_000_000
@@ -54,6 +54,8 @@ class RunSpec:
         unknown = [p for p in probes if p not in PROBES]
         if unknown:
             raise BadInput(f"unknown probe(s) {', '.join(unknown)}; known: {', '.join(PROBES)}")
+        if {"memray", "tracemalloc"} <= set(probes):
+            raise BadInput("memray and tracemalloc both hook Python's allocators: give each its own runs")
         if self.memory_cap_mb is not None:
             _positive("memory cap (MiB)", self.memory_cap_mb, 1 << 20)
             if self.memory_cap_mb < MIN_MEMORY_CAP_MB:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import sys
+import logging
 from typing import TextIO
 
 from django.db import connections
 
 from labproject.database import redact
 from labproject.errors import DatabaseNotReady
+
+log = logging.getLogger(__name__)
 
 
 def describe_connection(alias: str = "default") -> str:
@@ -55,5 +57,9 @@ def ensure_ready(alias: str = "default", *, migrate: bool = True, out: TextIO | 
             f"the {describe_connection(alias)} is not migrated ({len(pending)} pending); "
             "run `python manage.py migrate` first"
         )
-    print(f"the {describe_connection(alias)} was not migrated; migrating it now", file=out or sys.stderr)
+    said = f"the {describe_connection(alias)} was not migrated; migrating it now"
+    if out is None:
+        log.info(said)
+    else:
+        print(said, file=out)
     call_command("migrate", database=alias, verbosity=0)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from labproject.report.catalog import PAGES
+from labproject.report.progress import ReportProgress, load_durations, record_duration
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,18 +57,23 @@ def _build(args: argparse.Namespace) -> int:
     if unknown:
         raise BadInput(f"unknown notebook(s) {sorted(unknown)}; known: {[p.stem for p in PAGES]}")
     out = Path(args.out)
+    chosen = [page for page in PAGES if not wanted or page.stem in wanted]
+    progress = ReportProgress([p.stem for p in chosen], load_durations(out, args.mode))
     started = time.perf_counter()
     done = []
-    for page in PAGES:
-        if wanted and page.stem not in wanted:
-            continue
-        print(f"executing {page.stem} ({args.mode})", file=sys.stderr, flush=True)
-        result = execute(page, args.mode, out / "executed")
-        if result.notebook.exists():
-            export_html(result.notebook, out / f"{page.stem}.html")
-        status = f"FAILED: {result.error}" if result.error else "ok"
-        print(f"  {page.stem}: {status} in {result.seconds:.0f} s", file=sys.stderr, flush=True)
-        done.append(result)
+    try:
+        for page in chosen:
+            progress.page_started(page.stem, args.mode)
+            result = execute(page, args.mode, out / "executed")
+            if result.notebook.exists():
+                export_html(result.notebook, out / f"{page.stem}.html")
+            if not result.error:
+                record_duration(out, args.mode, page.stem, result.seconds)
+            status = f"FAILED: {result.error}" if result.error else "ok"
+            progress.page_finished(page.stem, f"  {page.stem}: {status} in {result.seconds:.0f} s")
+            done.append(result)
+    finally:
+        progress.close()
     index = write_index(out, done, environment, args.mode, time.perf_counter() - started)
     print(f"wrote {index}", file=sys.stderr)
     return 1 if any(r.error for r in done) else 0

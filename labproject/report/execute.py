@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,8 @@ import nbformat
 
 from labproject.processes import last_line
 from labproject.report.catalog import Page
+from labproject.report.kernel_log import kernel_arguments
+from labproject.studies.native_runs import REPORT_DIR_ENV
 
 # A cell that runs longer than this is stopped and reported, rather than hanging ``make report``.
 CELL_TIMEOUT_SECONDS = 3600
@@ -34,14 +37,25 @@ def execute(page: Page, mode: str, out_dir: Path, *, progress: bool = False) -> 
     target = out_dir / f"{page.stem}.ipynb"
     started = time.perf_counter()
     error = None
+    # Pages that write files for the report (notebook 02's flame graphs) put them beside the pages.
+    previous = os.environ.get(REPORT_DIR_ENV)
+    os.environ[REPORT_DIR_ENV] = str(out_dir.resolve().parent)
     try:
         papermill.execute_notebook(
             str(page.path), str(target), parameters=page.parameters(mode), kernel_name="python3",
             cwd=str(page.path.parent), progress_bar=progress, log_output=False,
-            execution_timeout=CELL_TIMEOUT_SECONDS,
+            # Saving after every cell rewrites the whole notebook (plotly.js and every chart's data,
+            # 5-20 MB) dozens of times a page; papermill still writes it when the page ends or fails.
+            request_save_on_cell_execute=False,
+            execution_timeout=CELL_TIMEOUT_SECONDS, extra_arguments=kernel_arguments(),
         )
     except Exception as exc:  # papermill raises its own error for a failing cell; keep the partial notebook
         error = last_line(str(exc), type(exc).__name__)
+    finally:
+        if previous is None:
+            os.environ.pop(REPORT_DIR_ENV, None)
+        else:
+            os.environ[REPORT_DIR_ENV] = previous
     seconds = time.perf_counter() - started
     finding = read_finding(target) if target.exists() else ""
     return Executed(page, target, seconds, finding, error)

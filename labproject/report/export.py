@@ -1,17 +1,29 @@
-"""Export an executed notebook to one HTML page with no script from the network."""
+"""Export an executed notebook to one HTML page with no script from the network, for a reader.
+
+The offline template hides the code behind a toggle and puts a bar on top (back to the index, the
+toggle, the executed notebook to download); this module adds the page's table of contents to it,
+built from the section headings nbconvert rendered, with their anchors.
+"""
 
 from __future__ import annotations
 
+import html
+import os
+import re
 from pathlib import Path
 
 import nbformat
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+TOC_MARK = "<!--lab-toc-->"
+# nbconvert renders a markdown heading as <h2 id="Anchor">Text<a class="anchor-link" href="#Anchor">¶</a></h2>.
+HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"', re.DOTALL)
+TAG = re.compile(r"<[^>]+>")
 
 
 def export_html(notebook: Path, target: Path) -> Path:
-    """Write ``notebook`` as a self-contained page at ``target`` using the offline template."""
+    """Write ``notebook`` as a self-contained reader's page at ``target`` using the offline template."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
@@ -22,7 +34,20 @@ def export_html(notebook: Path, target: Path) -> Path:
     for cell in nb.cells:
         if "outputs" in cell:
             cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
-    body, _resources = exporter.from_notebook_node(nb)
+    download = Path(os.path.relpath(notebook, target.parent)).as_posix()
+    body, _resources = exporter.from_notebook_node(
+        nb, resources={"metadata": {"name": target.stem}, "lab_download": download})
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(body, encoding="utf-8")
+    target.write_text(body.replace(TOC_MARK, table_of_contents(body), 1), encoding="utf-8")
     return target
+
+
+def table_of_contents(page: str) -> str:
+    """Return a nav listing the page's h2/h3 sections as links to their anchors (empty when it has none)."""
+    items = []
+    for level, anchor, text in HEADING.findall(page):
+        label = html.escape(html.unescape(TAG.sub("", text)).strip())
+        items.append(f'<li class="lab-toc-h{level}"><a href="#{anchor}">{label}</a></li>')
+    if not items:
+        return ""
+    return f'<nav class="lab-toc" aria-label="Contents"><strong>On this page</strong><ol>{"".join(items)}</ol></nav>'

@@ -24,9 +24,12 @@ def write_index(out_dir: Path, executed: list[Executed], environment: dict, mode
     for item in executed:
         status = f" <strong>failed: {html.escape(item.error)}</strong>" if item.error else ""
         finding = html.escape(item.finding or "(no finding recorded)")
+        notebook = html.escape(item.notebook.relative_to(out_dir).as_posix()) if item.notebook.is_relative_to(out_dir) \
+            else html.escape(item.notebook.as_uri())
         items.append(
             f'<li><a href="{item.page.stem}.html">{html.escape(item.page.title)}</a>'
-            f" <small>({item.seconds:.0f} s)</small>{status}<br>{finding}</li>"
+            f' <small>({item.seconds:.0f} s; <a href="{notebook}" download>executed notebook</a>)</small>'
+            f"{status}<br>{finding}</li>"
         )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Iteration lab report</title>

@@ -2,7 +2,10 @@
 
 Every page of a quick report opens from ``file://``; every chart output is drawn by plotly.js;
 nothing is fetched from the network; no JavaScript error is logged; and plotly's own dropdowns
-change which traces are visible. A screenshot of each page lands in the test's temp folder.
+change which traces are visible. The reader's version: the code is hidden until the toggle shows it
+(and hides it again), every entry of the table of contents leads to its section, the bar links back
+to the index and to the executed notebook. The memray flame graphs the leak page links open offline
+and draw. A screenshot of each page lands in the test's temp folder.
 """
 
 import json
@@ -72,8 +75,69 @@ def test_page_opens_offline_with_every_chart_drawn(page, quick_report, browser, 
     assert asked == [], f"the page asked the network for {asked}"
     if page.stem in WITH_MENUS:
         _menu_changes_visible_traces(tab)
+    _reader_version(tab, path)
     assert errors == [], errors
     tab.close()
+
+
+def test_the_memray_flame_graphs_open_offline(quick_report, browser, tmp_path):
+    page = next(p for p in PAGES if p.stem == "02_leak_investigation")
+    assert quick_report.page(page).error is None
+    path = quick_report.html(page)
+    tab = browser.new_page(viewport={"width": 1200, "height": 900})
+    tab.goto(path.as_uri(), wait_until="load")
+    links = tab.eval_on_selector_all("a.lab-flamegraph", "links => links.map(a => a.href)")
+    tab.close()
+    assert links, "the leak page links no memray flame graph"
+    asked, errors = [], []
+    for link in links:
+        graph = browser.new_page(viewport={"width": 1200, "height": 900})
+        graph.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                    else (asked.append(route.request.url), route.abort()))
+        graph.on("pageerror", lambda error: errors.append(str(error)))
+        graph.goto(link, wait_until="load")
+        graph.wait_for_function("document.querySelectorAll('#chart svg rect, #chart svg g').length > 3",
+                                timeout=30_000)
+        graph.screenshot(path=tmp_path / "flamegraph.png")
+        assert asked == [], f"the flame graph asked the network for {asked}"
+        assert errors == [], errors
+        graph.close()
+
+
+def test_the_index_links_every_page_and_executed_notebook(quick_report, browser):
+    from labproject.report.index import write_index
+
+    done = [quick_report.page(page) for page in PAGES]
+    index = write_index(quick_report.root, done, {"database": {}}, "quick", 0)
+    tab = browser.new_page()
+    tab.goto(index.as_uri(), wait_until="load")
+    hrefs = tab.eval_on_selector_all("a", "links => links.map(a => a.getAttribute('href'))")
+    tab.close()
+    for page in PAGES:
+        assert f"{page.stem}.html" in hrefs and f"executed/{page.stem}.ipynb" in hrefs
+    for href in hrefs:
+        assert (quick_report.root / href).is_file(), href
+
+
+def _reader_version(tab, path) -> None:
+    """Code hidden, shown and hidden again by the toggle; table of contents, index and download links work."""
+    code = tab.locator(".jp-CodeCell .jp-Cell-inputWrapper").first
+    assert not code.is_visible(), "the reader's version shows the code"
+    tab.locator("label.lab-toggle").click()
+    code.wait_for(state="visible", timeout=5_000)
+    tab.locator("label.lab-toggle").click()
+    code.wait_for(state="hidden", timeout=5_000)
+    entries = tab.eval_on_selector_all(".lab-toc a", "links => links.map(a => a.getAttribute('href'))")
+    assert entries, "the page has no table of contents"
+    for anchor in entries:
+        assert tab.evaluate("id => document.getElementById(id) !== null", anchor[1:]), anchor
+    tab.locator(".lab-toc a").last.click()
+    tab.wait_for_function("([hash]) => location.hash === hash", arg=[entries[-1]], timeout=5_000)
+    assert tab.evaluate("id => { const r = document.getElementById(id).getBoundingClientRect();"
+                        " return r.top >= 0 && r.top < window.innerHeight; }", entries[-1][1:])
+    bar = tab.eval_on_selector_all(".lab-bar a", "links => links.map(a => a.getAttribute('href'))")
+    assert "index.html" in bar
+    assert any((path.parent / href).is_file() and href.endswith(".ipynb") for href in bar)
 
 
 def _menu_changes_visible_traces(tab) -> None:

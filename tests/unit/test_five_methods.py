@@ -30,7 +30,7 @@ def test_overhead_by_probe_gives_the_range_over_strategies(runs):
     assert by_probe.loc["tracemalloc", "time_ratio_min"] == pytest.approx(12 / 3.5)
     assert by_probe.loc["tracemalloc", "time_ratio_max"] == pytest.approx(20 / 5.5)
     line = five_methods.overhead_lines(by_probe.reset_index())
-    assert line.splitlines()[0].startswith("tracemalloc: 3.")
+    assert line.splitlines()[0].startswith("tracemalloc (1,000 rows): 3.")
     assert "over 2 strategies" in line
 
 

@@ -20,6 +20,7 @@ def test_a_valid_spec_always_carries_rss():
         ({"rows": 0}, BadInput, "rows"),
         ({"probes": ("heapy",)}, BadInput, "unknown probe"),
         ({"memory_cap_mb": 4}, BadInput, "baseline"),
+        ({"probes": ("memray", "tracemalloc")}, BadInput, "both hook Python's allocators"),
         ({"backend": "oracle"}, NotApplicable, "does not apply to oracle"),
     ],
 )
