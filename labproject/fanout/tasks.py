@@ -1,7 +1,8 @@
 """The task a worker runs for one range: the library's walk of that range, resumed from its checkpoint.
 
-A database error is retried with exponential backoff (the range stays ``pending`` meanwhile, its note
-saying why); a calculation error is not (it would fail the same way) and leaves the range ``failed``.
+A database connection or lock error is retried with exponential backoff (the range stays ``pending``
+meanwhile, its note saying why); any other error, a calculation's included, would fail the same way
+again and leaves the range ``failed``.
 ``LAB_FANOUT_KILL_AFTER=<range>:<batches>`` makes the process walking that range SIGKILL itself right
 after that many committed batches, the first time the range is walked: a kill at a known point, for
 the tests and the chaos run, instead of a race against a timer.
@@ -49,18 +50,19 @@ def walk_range_task(self, target_name: str, plan: str, index: int, generation: s
     from labproject.errors import Interrupted
     from labproject.iteration.targets import get_target
     from labproject.walk.checkpoints import Checkpoints
-    from labproject.walk.context import ComputeFailed
-    from labproject.walk.ranges import one_line, walk_range
+    from labproject.walk.ranges import one_line, transient, walk_range
 
     target = get_target(target_name)
     owner = f"{self.request.hostname}:{os.getpid()}"
     retries = self.request.retries
     try:
         outcome = walk_range(target, plan, index, owner=owner, generation=generation, observe=kill_hook(index),
-                             retryable=retries < RETRIES)
-    except (ComputeFailed, Interrupted) as exc:
-        return f"range {plan}#{index} {one_line(exc)}"  # recorded on the range; a retry would not help
+                             retry_if=lambda exc: retries < RETRIES and transient(exc))
+    except Interrupted as exc:
+        return f"range {plan}#{index} {one_line(exc)}"  # stopped by a signal, recorded on the range
     except Exception as exc:
+        if not transient(exc):
+            return f"range {plan}#{index} failed: {one_line(exc)}"  # recorded on the range; a retry would not help
         if retries >= RETRIES:
             with contextlib.suppress(Exception):
                 Checkpoints(target.queryset.db).set_state(f"{plan}#{index}", "failed",

@@ -78,15 +78,16 @@ class RangeLock:
             raise NotApplicable(f"a fan-out locks its ranges on postgresql or sqlite, not {self.vendor}")
         self._held = None
 
-    def _try(self) -> bool:
+    def _try(self, name: str | None = None) -> bool:
+        name = name or self.name
         if self.vendor == "postgresql":
             if self._held is None:
                 self._held = connections.create_connection(self.using)
                 self._held.ensure_connection()
             with self._held.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s::text, 0))", [self.name])
+                cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s::text, 0))", [name])
                 return bool(cursor.fetchone()[0])
-        handle = open(self._lock_file(), "a")  # noqa: SIM115 - kept open while the lock is held
+        handle = open(self._lock_file(name), "a")  # noqa: SIM115 - kept open while the lock is held
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -95,11 +96,11 @@ class RangeLock:
         self._held = handle
         return True
 
-    def _lock_file(self) -> Path:
+    def _lock_file(self, name: str) -> Path:
         database = os.path.realpath(str(connections[self.using].settings_dict["NAME"]))
         folder = Path(tempfile.gettempdir()) / "labwalk-locks"
         folder.mkdir(mode=0o700, exist_ok=True)
-        return folder / hashlib.sha1(f"{database}\0{self.name}".encode()).hexdigest()[:24]
+        return folder / hashlib.sha1(f"{database}\0{name}".encode()).hexdigest()[:24]
 
     def acquire(self, wait: float = 0.0) -> bool:
         """Take the lock, polling up to ``wait`` seconds; return whether it is now held."""
@@ -120,12 +121,15 @@ class RangeLock:
         with contextlib.suppress(Exception):  # a connection already gone has dropped its lock with it
             held.close()
 
-    def free(self) -> bool:
-        """Tell whether nobody holds the lock now (taking and dropping it at once)."""
-        taken = self._try()
+    def free(self, name: str | None = None) -> bool:
+        """Tell whether nobody holds the lock (or ``name``'s, with this lock's connection) now, taking and dropping it.
+
+        A watcher checks many ranges through one lock object, so one connection serves them all.
+        """
+        taken = self._try(name)
         if taken and self.vendor == "postgresql":
             with self._held.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s::text, 0))", [self.name])
+                cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s::text, 0))", [name or self.name])
         elif taken:
             self.release()
         return taken
@@ -154,18 +158,18 @@ class RangeOutcome:
 
 
 def walk_range(target: Target, plan: str, index: int, *, owner: str, generation: str | None = None,
-               observe: Callable[[Any, int], None] | None = None, retryable: bool = False,
+               observe: Callable[[Any, int], None] | None = None,
+               retry_if: Callable[[BaseException], bool] | None = None,
                lock_wait: float = LOCK_WAIT_SECONDS) -> RangeOutcome:
     """Walk range ``index`` of plan ``plan`` from its checkpoint on, under its lock; return what happened.
 
     ``generation`` is the plan's token: a delivery from a plan since replaced does nothing. ``observe``
     is called after every committed batch with the walk and the range's start count (1 the first time).
     An error propagates with the range's state recorded before the lock is dropped: ``stopped`` after a
-    signal, ``failed`` for a calculation error (a retry would fail the same way) and for any other error
-    unless ``retryable`` (the caller will try again), which leaves it ``pending``.
+    signal, ``pending`` when ``retry_if(error)`` says the caller will try again (a lost connection, a
+    lock timeout), else ``failed``.
     """
     from labproject.errors import Interrupted
-    from labproject.walk.context import ComputeFailed
     from labproject.walk.update import walk_target
 
     using = target.queryset.db
@@ -192,11 +196,30 @@ def walk_range(target: Target, plan: str, index: int, *, owner: str, generation:
         except Interrupted:
             raise
         except Exception as exc:
-            state = "pending" if retryable and not isinstance(exc, ComputeFailed) else "failed"
+            state = "pending" if retry_if is not None and retry_if(exc) else "failed"
             with contextlib.suppress(Exception):  # the database may be what failed
                 checkpoints.set_state(name, state, one_line(exc))
             raise
         return RangeOutcome(name, "walked", attempts, summary)
+
+
+def transient(exc: BaseException) -> bool:
+    """Tell whether an error (or what caused it) is one a retry may not meet again: a database connection or lock.
+
+    Django wraps each driver's errors, so its ``OperationalError`` and ``InterfaceError`` cover a server
+    gone away, a refused connection, a lock or statement timeout and a serialization failure.
+    """
+    from django.db import InterfaceError, OperationalError
+
+    from labproject.errors import DatabaseNotReady
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, OperationalError | InterfaceError | DatabaseNotReady):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def one_line(exc: BaseException) -> str:
