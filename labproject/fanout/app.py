@@ -65,6 +65,16 @@ def client(url: str) -> Celery:
     return _CLIENTS[url]
 
 
+def forget_client(url: str) -> None:
+    """Drop the app kept for ``url`` with its pooled connections (after the broker restarted under them)."""
+    import contextlib
+
+    made = _CLIENTS.pop(url, None)
+    if made is not None:
+        with contextlib.suppress(Exception):
+            made.close()
+
+
 @inspect_command()
 def labwalk_worker(state) -> dict:
     """Tell the coordinator which database this worker writes to and which processes it runs."""

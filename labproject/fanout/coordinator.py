@@ -62,6 +62,7 @@ class FanoutSummary:
     broker_restarts: int
     started_workers: int
     fleet_pss_peak_bytes: int | None
+    fleet_pss_idle_bytes: int | None  # before the walk: interpreter, Django and Celery in every process
     worker_pss_peak_bytes: dict[str, int]
     fleet_cpu_seconds: float | None
     database_cpu_seconds: float | None
@@ -94,8 +95,9 @@ class FanoutSummary:
         if self.fleet_pss_peak_bytes:
             each = ", ".join(f"{node.split('@')[0]} {peak / 2**20:.0f}" for node, peak in
                              sorted(self.worker_pss_peak_bytes.items()))
-            lines.append(f"memory: fleet PSS peak {self.fleet_pss_peak_bytes / 2**20:.0f} MiB (per worker, MiB: "
-                         f"{each})")
+            idle = f", {self.fleet_pss_idle_bytes / 2**20:.0f} MiB idle" if self.fleet_pss_idle_bytes else ""
+            lines.append(f"memory: fleet PSS peak {self.fleet_pss_peak_bytes / 2**20:.0f} MiB{idle} (per worker peak, "
+                         f"MiB: {each})")
         if self.verified_total is not None:
             wrong = self.verified_total - (self.verified_right or 0)
             verdict = "every row right" if wrong == 0 else f"{wrong:,} rows wrong or not written"
@@ -137,14 +139,16 @@ class _Run:
 
 
 def fan_out(target: str = "lab", *, workers: int = 2, ranges: int | None = None, resume: bool = False,
-            batch_size: int = 1000, method: str = "auto", progress: bool = True, quiet: bool = False, stream=None,
-            broker_url: str | None = None, start_workers: bool = True, worker_env: dict | None = None,
-            verify: bool = True, on_snapshot: Callable[[Snapshot], None] | None = None) -> FanoutSummary:
+            batch_size: int = 1000, method: str = "auto", throttle: float = 0.0, progress: bool = True,
+            quiet: bool = False, stream=None, broker_url: str | None = None, start_workers: bool = True,
+            worker_env: dict | None = None, verify: bool = True,
+            on_snapshot: Callable[[Snapshot], None] | None = None) -> FanoutSummary:
     """Walk ``target`` (``lab``, ``invoices`` or ``package.module:attribute``) over ``workers`` Celery workers.
 
     The key range is cut into ``ranges`` parts of about equal rows (default four per worker), each
     walked by one task with the library's walk (``method``, ``batch_size``, only-changed writes, a
-    checkpoint per batch). Workers already answering on the broker are used; with ``start_workers``
+    checkpoint per batch, ``throttle`` seconds of pause between batches). Workers already answering
+    on the broker are used; with ``start_workers``
     the missing ones are started for this walk (``worker_env`` added to their environment) and
     stopped after it. ``resume`` continues the target's last plan. Progress is a bar in a terminal,
     a panel in a notebook, else a log line every few seconds; ``on_snapshot`` gets every snapshot.
@@ -159,6 +163,8 @@ def fan_out(target: str = "lab", *, workers: int = 2, ranges: int | None = None,
 
     _positive("workers", workers)
     _positive("batch size", batch_size)
+    if not isinstance(throttle, int | float) or throttle < 0:
+        raise BadInput(f"throttle must be zero or more seconds, got {throttle!r}")
     ranges = _positive("ranges", ranges) if ranges is not None else 4 * workers
     if not isinstance(target, str):
         raise BadInput("a fan-out names its target (lab, invoices or package.module:attribute), so workers can "
@@ -204,7 +210,7 @@ def fan_out(target: str = "lab", *, workers: int = 2, ranges: int | None = None,
                 out.say(f"note: plan {plan!r} has {left} range(s) not done; starting a new plan (pass --resume to "
                         "continue it)")
         cut = plan_ranges(walked, ranges, using=using)
-        spec = {"target": target, "ranges": len(cut), "batch_size": batch_size, "method": method,
+        spec = {"target": target, "ranges": len(cut), "batch_size": batch_size, "method": method, "throttle": throttle,
                 "generation": uuid.uuid4().hex, "planned_at": datetime.now(UTC).isoformat(timespec="seconds")}
         checkpoints.save_plan(plan, spec, [(r.after, r.up_to, r.rows) for r in cut])
     planning = time.perf_counter() - planning
@@ -294,7 +300,7 @@ def _walk(run: _Run, watch, spec: dict, resume: bool, planning: float, workers: 
         run.plan, run.target_name, spec.get("method", "auto"), int(spec.get("batch_size", 1000)), workers, len(parts),
         totals[0], totals[1], seconds, planning, sum(p.attempts for p in parts),
         [p.index for p in parts if p.attempts > 1], run.requeued, watch.restarts, started,
-        watch.fleet_peak if local else None, dict(watch.node_peaks),
+        watch.fleet_peak if local else None, watch.fleet_idle if local else None, dict(watch.node_peaks),
         sum(cpu_after.get(n, 0.0) - cpu_before.get(n, 0.0) for n in cpu_after) if local else None,
         None if db_before is None or db_after is None else db_after - db_before,
         None if verified is None else verified.total, None if verified is None else verified.right,

@@ -48,9 +48,13 @@ class Worker:
 
 def answering(url: str, timeout: float = 1.0) -> dict[str, dict]:
     """Return every worker node answering on the broker, with its pid, pool pids, host and database."""
-    from labproject.fanout.app import client
+    from labproject.fanout.app import client, forget_client
 
-    replies = client(url).control.broadcast("labwalk_worker", reply=True, timeout=timeout)
+    try:
+        replies = client(url).control.broadcast("labwalk_worker", reply=True, timeout=timeout)
+    except Exception:  # a pooled connection to a broker that has restarted since: one more try on a new one
+        forget_client(url)
+        replies = client(url).control.broadcast("labwalk_worker", reply=True, timeout=timeout)
     found: dict[str, dict] = {}
     for reply in replies or []:
         found.update(reply)

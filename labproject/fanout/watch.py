@@ -35,6 +35,7 @@ class Watch:
     restarts: int = 0
     node_peaks: dict[str, int] = field(default_factory=dict)
     fleet_peak: int = 0
+    fleet_idle: int | None = None  # the fleet's PSS at the first look, before any range was sent
     last_answer: float = field(default_factory=time.monotonic)
     _run_id: str | None = None
     _restarted: bool = False
@@ -76,6 +77,8 @@ class Watch:
                 self._restarted = True
             self._run_id, self.reachable, self.nodes = run_id, True, nodes
             self.fleet_peak = max(self.fleet_peak, total)
+            if self.fleet_idle is None and nodes:
+                self.fleet_idle = total
             if nodes:
                 self.last_answer = time.monotonic()
 

@@ -126,11 +126,25 @@ class Checkpoints:
                 f"{q(c)} = excluded.{q(c)}" for c in _BASE[1:])
         cursor.execute(f"INSERT INTO {q(TABLE)} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s) {tail}", values)
 
-    def mark(self, checkpoint: Checkpoint, state: str, note: str = "") -> None:
-        """Record a new state for a walk at its current position (in a transaction of its own)."""
+    def start(self, name: str, last_key: Any = None) -> None:
+        """Save a walk's starting position, zero counts and state running (a walk started afresh)."""
+        self.ensure_table()
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
-            self.save(cursor, checkpoint.name, checkpoint.last_key, checkpoint.rows_read, checkpoint.rows_written,
-                      state, note)
+            self.save(cursor, name, last_key, 0, 0, "running")
+
+    def mark(self, checkpoint: Checkpoint, state: str, note: str = "") -> None:
+        """Record a walk's final state, keeping the position its last committed batch saved.
+
+        A signal can land after a batch committed and before the walk counted it, so the walk's own
+        counters may lag the row; they are written only when the walk has no row yet.
+        """
+        q = self.connection.ops.quote_name
+        with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {q(TABLE)} SET {q('state')} = %s, {q('note')} = %s, {q('updated_at')} = %s "
+                           f"WHERE {q('name')} = %s", [state, note, now_stamp(), checkpoint.name])
+            if cursor.rowcount == 0:
+                self.save(cursor, checkpoint.name, checkpoint.last_key, checkpoint.rows_read, checkpoint.rows_written,
+                          state, note)
 
     def forget(self, name: str) -> None:
         """Remove ``name``'s checkpoint (a walk started afresh)."""

@@ -191,7 +191,8 @@ def walk_range(target: Target, plan: str, index: int, *, owner: str, generation:
         seen = None if observe is None else (lambda walk: observe(walk, attempts))
         try:
             summary = walk_target(target, batch_size=int(spec.get("batch_size", 1000)),
-                                  method=spec.get("method", "auto"), progress=False, quiet=True, resume=True,
+                                  method=spec.get("method", "auto"), throttle=float(spec.get("throttle", 0.0)),
+                                  progress=False, quiet=True, resume=True,
                                   bounds=Bounds(part.after_key, part.up_to_key), checkpoint_name=name, observe=seen)
         except Interrupted:
             raise

@@ -17,6 +17,7 @@ class Command(LabCommand):
         parser.add_argument("--resume", action="store_true", help="continue the target's last plan")
         parser.add_argument("--batch-size", default="1000", help="rows per batch and transaction (default 1000)")
         parser.add_argument("--method", default="auto", help="auto (default) or a keyset strategy name")
+        parser.add_argument("--throttle", type=float, default=0.0, help="seconds to pause between batches")
         parser.add_argument("--broker-url", help="redis://... (default LAB_BROKER_URL, REDIS_URL or the lab's own)")
         parser.add_argument("--no-start", action="store_true", help="use only workers already running")
         parser.add_argument("--no-progress", action="store_true", help="log a line every few seconds instead of a bar")
@@ -29,7 +30,8 @@ class Command(LabCommand):
             options["target"], workers=whole_number("--workers", options["workers"]),
             ranges=None if options["ranges"] is None else whole_number("--ranges", options["ranges"]),
             resume=options["resume"], batch_size=whole_number("--batch-size", options["batch_size"]),
-            method=options["method"], progress=not options["no_progress"], stream=self.stderr._out,
+            method=options["method"], throttle=options["throttle"], progress=not options["no_progress"],
+            stream=self.stderr._out,
             broker_url=options["broker_url"], start_workers=not options["no_start"],
         )
         self.summary = summary
