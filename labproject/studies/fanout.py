@@ -105,9 +105,62 @@ def scaling(database_url: str, broker: Broker, *, rows: int, workers: Sequence[i
         for count in workers:
             runs.append({**fan_out_run(database_url, broker, workers=count, batch_size=batch_size), "repeat": repeat})
     if chaos:
-        ranges = 4 * chaos_workers
-        batches = max(1, rows // ranges // batch_size // 2)  # half-way through the range's batches
+        # Range 1's walker dies after its second commit (a pipelined writer may merge waiting batches into one).
         runs.append({**fan_out_run(database_url, broker, workers=chaos_workers, batch_size=batch_size,
-                                   kill_after=f"1:{batches}", label=f"{chaos_workers} worker(s), one killed"),
+                                   kill_after="1:2", label=f"{chaos_workers} worker(s), one killed"),
                      "repeat": 0})
     return runs
+
+
+def references(database, rows: int, *, label: str = "fanout-references"):
+    """Run ``sql_update`` (the floor) and the single-process ``pipelined`` on ``database`` through the engine.
+
+    Return a table of backend, strategy, seconds (median) and rows/s, or ``(None, why not)``.
+    """
+    import pandas as pd
+
+    from labproject.studies import databases
+
+    measured, why = databases.run_each(database, [(["sql_update", "pipelined"], {"rows": rows})], label=label)
+    if measured is None:
+        return None, why
+    ok = measured.runs[measured.runs["status"] == "ok"]
+    table = ok.groupby("strategy", as_index=False).agg(seconds=("wall_seconds", "median"), rows=("rows", "first"))
+    table["rows_per_second"] = table["rows"] / table["seconds"]
+    return pd.DataFrame({"backend": database.backend, **table}), ""
+
+
+def measure(targets, broker: Broker, *, rows: dict[str, int], workers: Sequence[int], repeats: int = 1,
+            chaos: bool = True, batch_size: int = 1000):
+    """Run the scaling runs and the references on every database that can be had; say why for the others.
+
+    The chaos run goes to PostgreSQL, or to SQLite when PostgreSQL cannot be had.
+
+    Return ``(fan-out runs, reference table, {backend: why not measured})``.
+    """
+    import pandas as pd
+
+    runs, refs, missing = [], [], {}
+    usable = [d.backend for d in targets if d.available]
+    chaos_on = "postgresql" if "postgresql" in usable else next(iter(usable), None)  # one chaos run, PostgreSQL's
+    for database in targets:
+        if broker.url is None:
+            missing[database.backend] = broker.reason
+            continue
+        if not database.available:
+            missing[database.backend] = database.reason
+            continue
+        try:
+            size = rows[database.backend]
+            runs += scaling(database.url, broker, rows=size, workers=workers, repeats=repeats, batch_size=batch_size,
+                            chaos=chaos and database.backend == chaos_on)
+            found, why = references(database, size)
+        except LabError as exc:
+            missing[database.backend] = str(exc)
+            continue
+        if found is None:
+            missing[database.backend] = why
+        else:
+            refs.append(found)
+    return runs, (pd.concat(refs, ignore_index=True) if refs else pd.DataFrame(
+        columns=["backend", "strategy", "seconds", "rows", "rows_per_second"])), missing
