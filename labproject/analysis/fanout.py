@@ -87,16 +87,18 @@ def flattening_line(scaled: pd.DataFrame, backend: str) -> str:
                      rows.iterrows())
     if at is None:
         return f"{backend}: {line}; each step added at least {FLAT - 1:.0%} more rows/s"
-    r = rows.loc[at]
-    cores = int(scaled.attrs.get("cores", 0)) or None
-    why = (f"the machine's {cores or 'few'} cores were {r['cpu_busy']:.0%} busy with the workers and the database "
-           f"alone at {at} worker(s)" if pd.notna(r["cpu_busy"]) else "")
+    r, most = rows.loc[at], rows.iloc[-1]
+    on_cpu = (f"each worker was on a CPU {rows.iloc[0]['worker_on_cpu']:.0%} of the walk with {rows.index[0]} "
+              f"worker(s) and {most['worker_on_cpu']:.0%} with {rows.index[-1]}")
     if backend == "sqlite":
-        why = (f"SQLite lets one writer in at a time: at {at} worker(s) each worker was on a CPU only "
-               f"{r['worker_on_cpu']:.0%} of the walk, the rest waiting for the write lock")
-    elif pd.notna(r["database_share"]):
-        why += f", {r['database_share']:.0%} of that CPU in the PostgreSQL server"
-    return f"{backend}: {line}; the curve flattens after {at} worker(s): {why}"
+        why = f"SQLite lets one writer in at a time: {on_cpu}, the rest waiting for the write lock"
+    else:
+        cores = int(scaled.attrs.get("cores", 0)) or "the"
+        why = (f"at {at} worker(s) the workers and the database kept {cores} cores {r['cpu_busy']:.0%} busy "
+               f"({r['database_share']:.0%} of that CPU in the PostgreSQL server); {on_cpu}")
+    load = scaled.attrs.get("load")
+    tail = f"; the machine's load average was {load:.1f} (other work shares these cores)" if load else ""
+    return f"{backend}: {line}; the curve flattens after {at} worker(s): {why}{tail}"
 
 
 def fitted_model(table: pd.DataFrame, cores: int) -> dict:

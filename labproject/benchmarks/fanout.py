@@ -44,7 +44,7 @@ def fanout(args) -> int:
     right = (bool(chaos["verified_ok"]) and int(chaos["rows_read"]) == rows == int(chaos["rows_written"])
              and int(chaos["redelivered"]) == 1)
     print(f"2 workers: {two:.2f} s = {ratio:.2f}x sql_update (goal <= {GOAL}): {_verdict(ratio <= GOAL)}")
-    print(f"chaos run (range 1's worker SIGKILLed after its second commit): {analysis.chaos_line(table)}; "
+    print(f"chaos run (range 1's worker SIGKILLed after its first commit): {analysis.chaos_line(table)}; "
           f"the range redelivered, every row right, none read or written twice: {_verdict(right)}")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     return 0 if ratio <= GOAL and right else 1

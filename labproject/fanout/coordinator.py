@@ -148,10 +148,10 @@ def fan_out(target: str = "lab", *, workers: int = 2, ranges: int | None = None,
     The key range is cut into ``ranges`` parts of about equal rows (default four per worker), each
     walked by one task with the library's walk (``method``, ``batch_size``, only-changed writes, a
     checkpoint per batch, ``throttle`` seconds of pause between batches). Workers already answering
-    on the broker are used; with ``start_workers``
-    the missing ones are started for this walk (``worker_env`` added to their environment) and
-    stopped after it. ``resume`` continues the target's last plan. Progress is a bar in a terminal,
-    a panel in a notebook, else a log line every few seconds; ``on_snapshot`` gets every snapshot.
+    on the broker are used; with ``start_workers`` the missing ones are started for this walk
+    (``worker_env`` added to their environment) and stopped after it. ``resume`` continues the
+    target's last plan. Progress is a bar in a terminal, a panel in a notebook, else a log line every
+    few seconds; ``on_snapshot`` gets every snapshot.
     Ends with the SQL verification (``verify``). Ctrl-C revokes the queued and running ranges (their
     open batches roll back) and raises :class:`Interrupted` saying how to resume.
     """
@@ -191,7 +191,7 @@ def fan_out(target: str = "lab", *, workers: int = 2, ranges: int | None = None,
         raise BadInput(f"{len(watch.nodes)} workers answer on the broker, more than the {workers} asked for; "
                        f"stop some (make workers-stop) or ask for --workers {len(watch.nodes)}")
     checkpoints = Checkpoints(using)
-    plan = plan_name(walked.name if target in ("lab", "invoices") else target)
+    plan = plan_name(target)
     head = checkpoints.load(plan)
     out = FanoutProgress(0, name=plan, bar=progress, quiet=quiet, stream=stream)
     planning = time.perf_counter()
@@ -281,6 +281,7 @@ def _walk(run: _Run, watch, spec: dict, resume: bool, planning: float, workers: 
     finally:
         probe.release()
     seconds = time.monotonic() - began
+    watch.look()  # once more: a short walk may end between two looks of the thread
     cpu_after = fleet_cpu_seconds(watch.nodes)
     db_after = database_cpu_seconds(run.checkpoints.using)
     failed = [p for p in parts if p.state == "failed"]

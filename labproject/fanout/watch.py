@@ -60,7 +60,7 @@ class Watch:
         """Ask the broker and the workers once, and sample the local workers' memory."""
         try:
             run_id = server_id(self.url)
-            nodes = answering(self.url, timeout=0.5)
+            nodes = answering(self.url, timeout=1.0)
         except Exception:  # redis, kombu and the broker check each raise their own families
             with self._lock:
                 self.reachable = False

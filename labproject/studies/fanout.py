@@ -105,9 +105,9 @@ def scaling(database_url: str, broker: Broker, *, rows: int, workers: Sequence[i
         for count in workers:
             runs.append({**fan_out_run(database_url, broker, workers=count, batch_size=batch_size), "repeat": repeat})
     if chaos:
-        # Range 1's walker dies after its second commit (a pipelined writer may merge waiting batches into one).
+        # Range 1's walker dies right after its first commit, so even a range of one batch is redelivered.
         runs.append({**fan_out_run(database_url, broker, workers=chaos_workers, batch_size=batch_size,
-                                   kill_after="1:2", label=f"{chaos_workers} worker(s), one killed"),
+                                   kill_after="1:1", label=f"{chaos_workers} worker(s), one killed"),
                      "repeat": 0})
     return runs
 
