@@ -49,8 +49,9 @@ def walk_range_task(self, target_name: str, plan: str, index: int, generation: s
     """Walk range ``index`` of ``plan``; retry on a database error; return what was done, in one line."""
     from labproject.errors import Interrupted
     from labproject.iteration.targets import get_target
+    from labproject.processes import one_line
     from labproject.walk.checkpoints import Checkpoints
-    from labproject.walk.ranges import one_line, transient, walk_range
+    from labproject.walk.ranges import transient, walk_range
 
     target = get_target(target_name)
     owner = f"{self.request.hostname}:{os.getpid()}"

@@ -28,6 +28,7 @@ from typing import Any
 from django.db import connections
 
 from labproject.errors import BadInput, NotApplicable
+from labproject.processes import one_line
 from labproject.walk.checkpoints import Checkpoints
 from labproject.walk.reading import Bounds
 from labproject.walk.target import Target
@@ -223,8 +224,3 @@ def transient(exc: BaseException) -> bool:
     return False
 
 
-def one_line(exc: BaseException) -> str:
-    """Return an error as one line with passwords masked (what a range's note keeps)."""
-    from labproject.database import redact
-
-    return redact(f"{type(exc).__name__}: {' '.join(str(exc).split())}")[:500]

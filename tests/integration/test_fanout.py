@@ -7,6 +7,7 @@ row's writes, so a range walked twice or a row skipped shows up.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -163,7 +164,6 @@ def test_workers_writing_to_another_database_are_refused(fanout_lab, tmp_path):
 
 
 def test_make_workers_starts_the_broker_and_n_workers_and_workers_stop_leaves_no_process():
-    import os
     import shutil
     import tempfile
     from pathlib import Path
@@ -204,7 +204,7 @@ def test_workers_tied_to_a_process_die_with_it(tmp_path, redis_server):
               f"w = Fleet(Path({str(tmp_path)!r})).start(1, broker_url={redis_server.url()!r}, tied=True)\n"
               f"print(w[0].pid, flush=True); time.sleep(600)\n")
     owner = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True,
-                             env={**__import__("os").environ, "DATABASE_URL": f"sqlite:///{tmp_path}/l.sqlite3"})
+                             env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/l.sqlite3"})
     try:
         pid = int(owner.stdout.readline())
         children = [c.pid for c in psutil.Process(pid).children(recursive=True)]
