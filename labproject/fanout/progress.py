@@ -45,7 +45,8 @@ class FanoutProgress:
     def __init__(self, total: int, *, name: str, bar: bool = True, quiet: bool = False, stream: TextIO | None = None,
                  every: float = LOG_EVERY_SECONDS) -> None:
         self.name, self.quiet, self.every = name, quiet, every
-        self.stream = stream or sys.stderr
+        # In a notebook stderr is drawn as a red box, and these lines are not errors.
+        self.stream = stream or (sys.stdout if _in_notebook() else sys.stderr)
         self.last_log = time.monotonic()
         self.bar = self.panel = None
         if quiet or not bar:
