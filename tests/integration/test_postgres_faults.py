@@ -7,7 +7,7 @@ import psutil
 import pytest
 
 from labproject import strategies
-from labproject.labserver import HOST, free_port
+from labproject.servers.postgres import HOST, free_port
 from tests.conftest import ROOT, assert_all_end, one_line_error, wait_for, walking
 from tests.pg_fixtures import discard, throwaway_server
 
