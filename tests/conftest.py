@@ -17,7 +17,8 @@ import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-pytest_plugins = ["tests.pg_fixtures"]  # the PostgreSQL cluster and per-test databases
+# the PostgreSQL cluster, MariaDB, PgBouncer and Redis, and per-test databases
+pytest_plugins = ["tests.pg_fixtures", "tests.server_fixtures"]
 
 
 @pytest.fixture(scope="session")
