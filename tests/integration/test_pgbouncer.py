@@ -80,3 +80,31 @@ def test_two_compares_at_once_through_the_pooler_take_turns_and_leave_no_lock_be
     assert f"held by manage.py compare (pid {first.pid}, since " in done_second.stderr
     # Nothing of the lock is left on any server connection the pool keeps.
     assert pg_query(pg_server.url(name), "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == [(0,)]
+
+
+WALK = """
+from labproject.errors import LabError
+from labproject.iteration.targets import get_target
+from labproject.walk import update_rows
+from labproject.walk.verification import verify
+target = get_target("lab")
+for method in ("held_cursor", "auto"):
+    try:
+        done = update_rows(target, None, field=target.field, reads=target.reads, method=method, progress=False)
+        print(done.method, done.rows_written, verify(target).wrong)
+    except LabError as exc:
+        print(type(exc).__name__, exc)
+"""
+
+
+def test_update_rows_through_the_pooler_never_takes_a_strategy_that_needs_one_session(pooled_lab):
+    from labproject import strategies
+
+    pooled_lab.manage("seed_rows", "--rows", "3000", check=True)
+    done = pooled_lab.manage("shell", "-c", WALK)
+    assert done.returncode == 0, done.stderr
+    refused, walked = done.stdout.strip().splitlines()[-2:]
+    assert refused == ("NotApplicable strategy 'held_cursor' cannot run through a transaction pooler: "
+                       + strategies.get("held_cursor").needs_session)
+    method, written, wrong = walked.split()
+    assert not strategies.get(method).needs_session and (written, wrong) == ("3000", "0")
