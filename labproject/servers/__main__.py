@@ -58,12 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, help="the server's folder (default: var/<kind>)")
     parser.add_argument("--pg-root", type=Path, help="pgbouncer: the folder of the PostgreSQL it fronts")
     parser.add_argument("--pooler", default="", choices=["", "transaction"],
-                        help="pg: put PgBouncer in this pooling mode in front (make pg POOLER=transaction)")
+                        help="pg: put PgBouncer in this pooling mode in front (make pg POOLER=transaction); "
+                             "its folder is the pgbouncer one beside the PostgreSQL folder")
     args = parser.parse_args(argv)
     say = sys.stderr
     kind, root, pg_root = args.kind, args.root, args.pg_root
-    if kind == "pg" and args.pooler:
-        kind, root, pg_root = "pgbouncer", None, args.root
+    if kind == "pg" and args.pooler:  # the PgBouncer beside that PostgreSQL (var/pg: var/pgbouncer)
+        kind, root, pg_root = "pgbouncer", args.root.parent / "pgbouncer" if args.root else None, args.root
     try:
         server = make_server(kind, root, pg_root)
         if args.action == "stop":

@@ -85,24 +85,25 @@ def test_make_pgbouncer_fronts_the_lab_postgresql_in_transaction_mode_and_stops(
     pg_root = root / "pg"
     options = ("--pg-root", str(pg_root))
     try:
-        url = start_reuse_stop("pgbouncer", root / "bouncer", "DATABASE_URL=postgres://lab:", *options)
+        url = start_reuse_stop("pgbouncer", root / "pgbouncer", "DATABASE_URL=postgres://lab:", *options)
         assert url.endswith("/lab?pooler=transaction")
-        # make pg POOLER=transaction is the same thing
+        # make pg POOLER=transaction is the same thing: the PgBouncer beside that PostgreSQL, reused
         same = servers("pg", "start", "--root", str(pg_root), "--pooler", "transaction")
-        assert same.returncode == 0, same.stderr
+        assert same.returncode == 0 and "already running" in same.stderr, same.stderr
+        assert same.stdout.strip().split("=", 1)[1] == url
         direct = servers("pg", "url", "--root", str(pg_root)).stdout.strip().split("=", 1)[1]
         assert pg_query(url.split("?")[0], "SELECT COUNT(*) FROM iteration_somemodel") == [(0,)]
         assert pg_query(direct, "SELECT COUNT(*) FROM iteration_somemodel") == [(0,)]
-        auth = root / "bouncer" / "run" / "userlist.txt"
+        auth = root / "pgbouncer" / "run" / "userlist.txt"
         assert stat.S_IMODE(auth.stat().st_mode) == 0o600 and "SCRAM-SHA-256$" in auth.read_text()
         assert pg_query(direct, "SELECT 1")  # the password itself is the lab server's, kept once
-        pid = int((root / "bouncer" / "run" / "pgbouncer.pid").read_text())
+        pid = int((root / "pgbouncer" / "run" / "pgbouncer.pid").read_text())
         assert listening(pid) == {(HOST, int(url.rsplit(":", 1)[1].split("/")[0]))}
         assert not [c for c in psutil.Process(pid).net_connections(kind="unix") if c.status == psutil.CONN_LISTEN]
-        stopped("pgbouncer", root / "bouncer", *options)
+        stopped("pgbouncer", root / "pgbouncer", *options)
         assert pg_query(direct, "SELECT 1") == [(1,)]  # PostgreSQL is left running
     finally:
-        servers("pgbouncer", "stop", "--root", str(root / "bouncer"), *options)
+        servers("pgbouncer", "stop", "--root", str(root / "pgbouncer"), *options)
         servers("pg", "stop", "--root", str(pg_root))
         shutil.rmtree(root, ignore_errors=True)
 
