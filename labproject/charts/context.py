@@ -39,7 +39,8 @@ def setting(runs: pd.DataFrame) -> str:
     versions = _distinct(runs.get("database_version", pd.Series(dtype=object)))
     pragmas = [f"{name} {value}" for name in ("journal_mode", "synchronous")
                for value in _distinct(runs.get(name, pd.Series(dtype=object)))]
-    parts.append(" ".join([backend, *versions]) + (f" ({', '.join(pragmas)})" if pragmas else ""))
+    poolers = [f"through a {mode} pooler" for mode in _distinct(runs.get("pooler", pd.Series(dtype=object)))]
+    parts.append(" ".join([backend, *versions, *poolers]) + (f" ({', '.join(pragmas)})" if pragmas else ""))
     debug = _distinct(runs["debug"].map(lambda d: "on" if d else "off"))
     parts.append(f"DEBUG {' / '.join(debug)}")
     probes = runs.get("probes", pd.Series(dtype=str)).astype(str)

@@ -8,12 +8,17 @@ import platform
 import django
 import psutil
 
+from labproject.database import pooler_of
 from labproject.engine.sections import Database, Environment
 
 _SYNCHRONOUS = {0: "off", 1: "normal", 2: "full", 3: "extra"}
 # The PostgreSQL settings that move these timings: sorting/hashing memory, cache, commit durability, checkpoints.
 POSTGRESQL_SETTINGS = ["server_version", "work_mem", "shared_buffers", "synchronous_commit", "fsync", "max_wal_size",
                        "lock_timeout"]
+# The MariaDB/MySQL ones: commit durability, the page cache InnoDB reads through, the largest statement,
+# and how long a statement waits for another's row lock.
+MYSQL_SETTINGS = ["innodb_flush_log_at_trx_commit", "innodb_buffer_pool_size", "max_allowed_packet",
+                  "innodb_lock_wait_timeout"]
 
 
 def machine() -> dict:
@@ -53,6 +58,18 @@ def database(alias: str = "default") -> Database:
             info["driver"] = f"psycopg {psycopg.__version__}, libpq {psycopg.pq.version()}"
             # What iterator() did in this run: a named cursor, or the whole result buffered in libpq.
             info["server_side_cursors"] = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS", False)
+            # Whether a pooler sat between the lab and the server (the URL says so: ?pooler=transaction).
+            info["pooler"] = pooler_of(connection.settings_dict)
+        elif connection.vendor == "mysql":
+            import MySQLdb
+
+            cursor.execute("SELECT VERSION(), " + ", ".join(f"@@{name}" for name in MYSQL_SETTINGS))
+            version, *values = cursor.fetchone()
+            info.update(version=version, **dict(zip(MYSQL_SETTINGS, values, strict=True)))
+            info["driver"] = (f"mysqlclient {'.'.join(map(str, MySQLdb.version_info[:3]))}, "
+                              f"client library {MySQLdb._mysql.get_client_info()}")
+            # Django has no server-side cursors here: the driver buffers every result (iterator() too).
+            info["server_side_cursors"] = False
     return Database.from_dict(info)
 
 

@@ -32,6 +32,9 @@ SOME_CALCULATION_SQL = {
     "sqlite": "(json_extract({data}, '$.metrics.score') * 2 + json_array_length({data}, '$.metrics.tags'))",
     "postgresql": ("(({data} -> 'metrics' ->> 'score')::integer * 2 "
                    "+ jsonb_array_length({data} -> 'metrics' -> 'tags'))"),
+    # JSONField is LONGTEXT with a JSON_VALID check on MariaDB: JSON_EXTRACT returns the score as JSON
+    # text, so it is cast to an integer, not left to the implicit conversion to a double.
+    "mysql": "(CAST(JSON_EXTRACT({data}, '$.metrics.score') AS SIGNED) * 2 + JSON_LENGTH({data}, '$.metrics.tags'))",
 }
 # ``{lines}`` stands for the quoted line-items column.
 INVOICE_TOTAL_SQL = {
@@ -39,13 +42,19 @@ INVOICE_TOTAL_SQL = {
                "- json_extract(l.value, '$.discount_cents')), 0) FROM json_each({lines}) AS l)"),
     "postgresql": ("(SELECT COALESCE(SUM((l ->> 'qty')::bigint * (l ->> 'unit_cents')::bigint "
                    "- (l ->> 'discount_cents')::bigint), 0) FROM jsonb_array_elements({lines}) AS l)"),
+    # MariaDB (10.6+) and MySQL (8.0+) unpack the list into rows with JSON_TABLE.
+    "mysql": ("(SELECT COALESCE(SUM(l.qty * l.unit_cents - l.discount_cents), 0) FROM JSON_TABLE({lines}, '$[*]' "
+              "COLUMNS (qty BIGINT PATH '$.qty', unit_cents BIGINT PATH '$.unit_cents', "
+              "discount_cents BIGINT PATH '$.discount_cents')) AS l)"),
 }
+# MySQL and MariaDB quote identifiers with backticks (double quotes are string literals there).
+_DATA_COLUMN = {"mysql": "`data`"}
 
 
-def calculation_sql(vendor: str, column: str = '"data"') -> str:
-    """Return the SQL expression that computes the same value from ``column`` on ``vendor``."""
+def calculation_sql(vendor: str, column: str | None = None) -> str:
+    """Return the SQL expression that computes the same value from ``column`` (default ``data``) on ``vendor``."""
     try:
-        return SOME_CALCULATION_SQL[vendor].format(data=column)
+        return SOME_CALCULATION_SQL[vendor].format(data=column or _DATA_COLUMN.get(vendor, '"data"'))
     except KeyError:
         known = sorted(SOME_CALCULATION_SQL)
         raise NotApplicable(f"no SQL twin of the calculation for {vendor!r}; known: {known}") from None

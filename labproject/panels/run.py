@@ -129,7 +129,7 @@ def database_choices(extra_url: str = "") -> list[tuple[str, str]]:
     """
     from labproject.database import redact
     from labproject.iteration.readiness import describe_connection
-    from labproject.labserver import DEFAULT_ROOT, LabServer, find_binaries
+    from labproject.servers.postgres import DEFAULT_ROOT, LabServer, find_binaries
 
     choices = [(f"this kernel's: {describe_connection()}", "")]
     try:

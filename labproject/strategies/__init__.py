@@ -39,8 +39,8 @@ def names() -> list[str]:
     return [s.name for s in all_strategies()]
 
 
-def get(name: str, backend: str | None = None) -> Strategy:
-    """Return the strategy called ``name``, refusing unknown names and unsupported backends."""
+def get(name: str, backend: str | None = None, pooler: str | None = None) -> Strategy:
+    """Return the strategy called ``name``, refusing unknown names, unsupported backends and poolers it cannot pass."""
     try:
         found = _load()[name]
     except KeyError:
@@ -49,6 +49,9 @@ def get(name: str, backend: str | None = None) -> Strategy:
         raise NotApplicable(
             f"strategy {name!r} does not apply to {backend}; it runs on {', '.join(sorted(found.backends))}"
         )
+    pooled = found.pooler_refusal(pooler)
+    if pooled:
+        raise NotApplicable(pooled)
     return found
 
 

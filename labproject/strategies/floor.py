@@ -19,7 +19,7 @@ def _twin(walk: Walk) -> RawSQL:
 
 @strategy(
     "sql_update", "One UPDATE with the calculation in SQL", family="floor", cost="in_sql", python_side=False,
-    needs=sql_twin, backends={"sqlite", "postgresql", "mysql"},
+    needs=sql_twin,
     why="""A single statement: no row leaves the database, so it is the floor every other strategy is
     measured against. It is one transaction that locks (PostgreSQL: every row; SQLite: the whole database)
     and writes the whole table's journal or WAL until it commits.""",
@@ -30,7 +30,7 @@ def sql_update(walk: Walk) -> None:
 
 @strategy(
     "sql_update_batched", "The SQL UPDATE run per key range", family="floor", cost="in_sql", python_side=False,
-    needs=lambda walk: sql_twin(walk) or integer_key(walk), backends={"sqlite", "postgresql", "mysql"},
+    needs=lambda walk: sql_twin(walk) or integer_key(walk),
     why="""The same statement limited to key ranges of one batch each, committed one by one: what production
     teams run so locks, WAL and replication lag stay short. It costs one statement and commit per range and
     reads min/max key once; rows inserted above the max during the walk are not updated.""",

@@ -43,7 +43,7 @@ def walk_keyset(walk: Walk, write) -> None:
 
 @strategy(
     "keyset_executemany", "Keyset values_list + one executemany per batch", family="keyset", cost="raw_batch",
-    resumable=True, auto_rank=30, backends={"sqlite", "postgresql", "mysql"},
+    resumable=True, auto_rank=30,
     why="""Reads (key, payload) tuples, no model instances, decodes and calculates in Python, and sends
     one prepared UPDATE ... WHERE id = %s executed for every row of the batch: the driver binds parameters in
     C and nothing builds SQL per row. One transaction per batch keeps locks and the journal short; rows
