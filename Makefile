@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 MODE ?= full
 ROWS ?= 50000
 
-.PHONY: setup test lint lab seed report bench bench-article bench-near-floor bench-walk bench-seed clean pg pg-stop
+.PHONY: setup test lint lab seed report bench bench-article bench-near-floor bench-walk bench-peers bench-seed clean pg pg-stop
 
 setup: $(STAMP)
 
@@ -50,6 +50,10 @@ bench-walk: setup
 # pipelined against the SQL floor, its process tree's memory up to 5M rows, PSS sampling's cost.
 bench-near-floor: setup
 	$(PY) -m labproject.benchmarks near-floor
+
+# The libraries a user would install instead, beside the lab's ways and both floors (DATABASE_URL for PostgreSQL).
+bench-peers: setup
+	$(PY) -m labproject.benchmarks peers
 
 # The lab's own PostgreSQL server under var/pg/ (loopback only); prints the DATABASE_URL to use.
 pg: setup
