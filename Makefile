@@ -9,8 +9,8 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 MODE ?= full
 ROWS ?= 50000
 
-.PHONY: system setup test lint lab seed report bench bench-article bench-near-floor bench-walk bench-seed bench-fanout \
-	clean pg pg-stop mariadb mariadb-stop pgbouncer pgbouncer-stop redis redis-stop workers workers-stop
+.PHONY: system setup test lint lab seed report bench bench-article bench-near-floor bench-walk bench-peers bench-seed \
+	bench-fanout clean pg pg-stop mariadb mariadb-stop pgbouncer pgbouncer-stop redis redis-stop workers workers-stop
 
 setup: system $(STAMP)
 
@@ -68,6 +68,10 @@ bench-walk: setup
 # pipelined against the SQL floor, its process tree's memory up to 5M rows, PSS sampling's cost.
 bench-near-floor: setup
 	$(PY) -m labproject.benchmarks near-floor
+
+# The libraries a user would install instead, beside the lab's ways and both floors (DATABASE_URL for PostgreSQL).
+bench-peers: setup
+	$(PY) -m labproject.benchmarks peers
 
 # The lab's own servers under var/<name>/ (loopback only, generated passwords); each prints the URL to use,
 # so `export $$(make -s mariadb)` works. POOLER=transaction puts PgBouncer in front (the same as make pgbouncer).

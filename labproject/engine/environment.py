@@ -1,9 +1,10 @@
-"""What every figure must state: the machine, the interpreter, Django, and the database with its settings."""
+"""What every figure must state: machine, interpreter, Django, the peer libraries, the database and its settings."""
 
 from __future__ import annotations
 
 import os
 import platform
+from importlib import metadata
 
 import django
 import psutil
@@ -73,6 +74,20 @@ def database(alias: str = "default") -> Database:
     return Database.from_dict(info)
 
 
+def libraries() -> dict[str, str | None]:
+    """Return the version of every library a registered strategy calls (None when it is not installed)."""
+    from labproject import strategies
+
+    return {name: _version(name) for name in sorted({s.library for s in strategies.all_strategies() if s.library})}
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def describe(alias: str = "default") -> Environment:
     """Return the whole environment section of a result."""
-    return Environment(**machine(), database=database(alias))
+    return Environment(**machine(), database=database(alias), libraries=libraries())

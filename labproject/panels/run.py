@@ -147,4 +147,4 @@ def _strategies_for(database_url: str) -> list[str]:
     from labproject import strategies as registry
 
     backend = measure.backend_of(database_url)
-    return [s.name for s in registry.applicable(backend, experiments=True)]
+    return [s.name for s in registry.applicable(backend, experiments=True, peers=True)]

@@ -55,6 +55,11 @@ def get(name: str, backend: str | None = None, pooler: str | None = None) -> Str
     return found
 
 
-def applicable(backend: str, *, experiments: bool = False) -> list[Strategy]:
-    """Return the strategies that run on ``backend``, in listing order, experiments left out unless asked."""
-    return [s for s in all_strategies(experiments=experiments) if backend in s.backends]
+def applicable(backend: str, *, experiments: bool = False, peers: bool = False) -> list[Strategy]:
+    """Return the strategies that run on ``backend``, in listing order.
+
+    Experiments and the peers (family ``library``) are left out unless asked: the studies' sizes and
+    budgets are set for the lab's own strategies, and a page or suite that shows the peers asks for them.
+    """
+    return [s for s in all_strategies(experiments=experiments)
+            if backend in s.backends and (peers or not s.peer)]
