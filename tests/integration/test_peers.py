@@ -17,6 +17,7 @@ from labproject.walk import Walk
 from seed import PayloadSpec
 from tests.conftest import ROOT, one_line_error
 from tests.pg_fixtures import pg_query
+from tests.server_fixtures import mysql_query
 
 ON_SQLITE = ["fast_update", "chunkator_bulk_update", "orm_expression_update", "write_floor"]
 POSTGRESQL_ONLY = ["copy_update", "pgbulk_update", "pgbulk_update_ignore_unchanged"]
@@ -127,3 +128,13 @@ def test_the_postgresql_peers_walk_the_invoices_too(pg_lab):
     runs = pg_lab.compare("--target", "invoices", "--strategies", ",".join(names), "--rows", "2000",
                           "--batch-size", "700")
     assert_verified(runs, names, 2000, "postgresql")
+
+
+@pytest.mark.mariadb
+def test_the_peers_that_claim_mariadb_and_both_floors_are_verified_there(mariadb_lab):
+    names = [s for s in ON_SQLITE if "mysql" in strategies.get(s).backends]
+    assert names == ON_SQLITE, "every peer and floor that runs on SQLite claims MariaDB too"
+    runs = mariadb_lab.compare("--strategies", ",".join(names), "--rows", "3000", "--batch-size", "700")
+    assert_verified(runs, names, 3000, "mysql")
+    url = mariadb_lab.env["DATABASE_URL"]
+    assert mysql_query(url, "SELECT COUNT(*) FROM iteration_somemodel WHERE field = id") == [(3000,)]
