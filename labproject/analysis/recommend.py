@@ -12,6 +12,7 @@ from labproject.analysis.floor import FLOOR
 
 BATCHED_FLOOR = "sql_update_batched"
 PIPELINED = "pipelined"
+LIBRARY = "library"  # the peers' family
 SERIAL = ("keyset", "cursor")  # Python-side, one process, reading without OFFSET
 # What a walk does when rows are inserted or deleted while it runs, by family.
 WALK = {
@@ -67,6 +68,9 @@ def for_backend(table: pd.DataFrame, *, cap_mb: int, gain: float = 0.2) -> list[
                     "why": WALK[ok.loc[best, "family"]] + ("; the article's methods: " + WALK["article"]
                                                            if len(paged) else "")})
     out.append(_memory_limit(python, fits, best, rows, cap_mb))
+    library = _library(python, best)
+    if library:
+        out.append(library)
     return [{**row, "backend": backend} for row in out]
 
 
@@ -82,6 +86,21 @@ def _memory_limit(python: pd.DataFrame, fits: pd.DataFrame, best: str, rows: int
     return {"situation": f"a memory limit of {cap_mb} MiB for the whole process", "use": best,
             "measured": f"{whole_peak(python.loc[best]):.0f} MiB with the baseline at {rows:,} rows",
             "why": "; ".join(said)}
+
+
+def _library(python: pd.DataFrame, best: str) -> dict | None:
+    """Name the fastest peer (family ``library``) measured, and what it costs against the lab's pick."""
+    peers = python[python["family"] == LIBRARY].sort_values("x floor")
+    if peers.empty:
+        return None
+    peer = peers.index[0]
+    times = peers.loc[peer, "x floor"] / python.loc[best, "x floor"]
+    others = ", ".join(f"{name} {row['x floor']:.1f}x" for name, row in peers.iloc[1:].iterrows())
+    return {"situation": "you would rather install a library than keep a walk of your own", "use": peer,
+            "measured": _measured(peers.loc[peer]),
+            "why": "the fastest of the libraries measured" + (f" (then {others})" if others else "")
+                   + f"; it takes {times:.1f}x {best}'s time per row, which the walk library "
+                   f"(labproject.walk.update_rows) gives any model"}
 
 
 def _pipelined(ok: pd.DataFrame, best: str, gain: float) -> dict:
