@@ -99,8 +99,8 @@ def _library(python: pd.DataFrame, best: str) -> dict | None:
     return {"situation": "you would rather install a library than keep a walk of your own", "use": peer,
             "measured": _measured(peers.loc[peer]),
             "why": "the fastest of the libraries measured" + (f" (then {others})" if others else "")
-                   + f"; it takes {times:.1f}x {best}'s time per row, which the walk library "
-                   f"(labproject.walk.update_rows) gives any model"}
+                   + f"; it takes {times:.1f}x {best}'s time per row, and the walk library "
+                   f"(labproject.walk.update_rows) brings the lab's ways to any model"}
 
 
 def _pipelined(ok: pd.DataFrame, best: str, gain: float) -> dict:
