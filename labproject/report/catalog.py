@@ -34,7 +34,7 @@ PAGES: list[Page] = [
     Page("02_leak_investigation", "The leak investigation: why iterator + bulk_update climbs, one experiment per "
          "hypothesis, with verdicts",
          quick={"rows": 3000, "debug_rows": 3000, "batch_sizes": [10, 100, 1000], "views_rows": 2000, "repeats": 1,
-                "native_rows": 1000, "postgres": "off"},
+                "native_rows": 1000, "postgres": "off", "mariadb": "off", "pooler": "off"},
          full={"rows": 20_000, "debug_rows": 45_000, "batch_sizes": [100, 1000, 10_000], "views_rows": 8000,
                "native_rows": 6000, "repeats": 2}),
     Page("03_scaling", "Scaling: memory and time against rows on log-log axes, and who a memory cap kills",
