@@ -73,6 +73,8 @@ def measured_setups(sessions: set[str]) -> tuple[str, ...]:
     """Return the setups the runs of ``sessions`` measured on (each run starts a session), in name order."""
     from labproject.engine.tidy import setup_name
 
+    if not sessions:  # load() with no session named loads them all
+        return ()
     return tuple(sorted({setup_name(r.backend, r.spec.pooler) for r in _store().load(*sorted(sessions))}))
 
 
