@@ -40,7 +40,7 @@ PAGES: list[Page] = [
     Page("03_scaling", "Scaling: memory and time against rows on log-log axes, and who a memory cap kills",
          quick={"sizes": [1000, 2000, 4000], "repeats": 1, "fit_from": 1000, "memory_cap_mb": 128,
                 "limits": {"per_row_save": 2000},
-                "cap_sizes": [8000, 40_000]},
+                "cap_sizes": [8000, 40_000], "mariadb": "off"},
          full={"sizes": [1000, 3000, 10_000, 30_000, 100_000, 500_000], "repeats": 2, "memory_cap_mb": 256,
                "cap_sizes": [50_000, 200_000, 500_000], "cap_repeats": 1}),
     Page("04_faster_than_the_five", "Faster than the five: every strategy against the SQL floor, and what to use",

@@ -7,10 +7,13 @@ that stream there, and gets a finding computed from those runs (or why it was no
 
 from __future__ import annotations
 
-from labproject.analysis import leak
+import pandas as pd
+
+from labproject.analysis import leak, scaling
 from labproject.analysis.verdicts import Finding
 from labproject.engine.measured import Measured
-from labproject.studies import databases
+from labproject.errors import LabError
+from labproject.studies import databases, grid
 from labproject.studies.databases import Database
 
 BUFFERED = "iterator_save"
@@ -28,3 +31,27 @@ def cursor_setups(where: list[Database], **common) -> list[tuple[Finding, Measur
         out.append((leak.buffering(runs, why_not, setup=database.setup, buffered=BUFFERED, streaming=streaming),
                     runs))
     return out
+
+
+def under_cap(database: Database, sizes: list[int], *, memory_cap_mb: int, label: str,
+              **options) -> tuple[Measured | None, str]:
+    """Try the buffered walk and the streaming ones on ``database`` at ``sizes`` under the cap (notebook 03).
+
+    Returns the runs, or ``(None, why not)`` when the database is missing or cannot be used.
+    """
+    if not database.available:
+        return None, database.reason
+    plan = dict.fromkeys([BUFFERED, *STREAMING[database.setup]], sizes)
+    try:
+        return grid.run_until_killed(plan, label=label, memory_cap_mb=memory_cap_mb, database_url=database.url,
+                                     **options), ""
+    except LabError as exc:
+        return None, f"{database.setup}: {exc}"
+
+
+def cap_lines(setup: str, runs: pd.DataFrame | None, why_not: str, memory_cap_mb: int) -> str:
+    """Say per strategy on ``setup`` the largest size it survived under the cap and where it was killed."""
+    if runs is None:
+        return f"{setup}: not measured under the cap: {why_not}"
+    return "\n".join(f"{setup}: {scaling.cap_sentence(outcome, memory_cap_mb)}"
+                      for _, outcome in scaling.cap_outcomes(runs).iterrows())
