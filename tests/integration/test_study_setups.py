@@ -45,3 +45,16 @@ def test_a_setup_without_its_server_says_why():
                                              label="x")
     assert runs is None and finding.verdict == NOT_MEASURED and "mariadb='off'" in finding.effect
     assert CONFIRMED not in finding.sentence()
+
+
+@pytest.mark.mariadb
+def test_the_cap_grid_runs_on_mariadb_and_says_where_each_strategy_got(mariadb_url, lab, monkeypatch):
+    monkeypatch.setenv("LAB_RESULTS_DIR", lab.env["LAB_RESULTS_DIR"])
+    maria = databases.Database("mysql", mariadb_url)
+    runs, why_not = setups.under_cap(maria, [1000, 2000], memory_cap_mb=2048, label="study-cap", batch_size=500)
+    assert why_not == ""
+    assert sorted((r.strategy, r.rows, r.status) for r in runs.results) == [
+        (s, n, "ok") for s in ("iterator_save", "unbuffered_stream") for n in (1000, 2000)]
+    lines = setups.cap_lines(maria.setup, runs.runs, why_not, 2048).splitlines()
+    assert len(lines) == 2 and all(line.startswith("mysql: ") and "2,000" in line for line in lines)
+    assert setups.cap_lines("mysql", None, "mariadb='off'", 2048) == "mysql: not measured under the cap: mariadb='off'"
