@@ -280,3 +280,39 @@ def summary(verdicts: pd.DataFrame) -> str:
         if named:
             parts.append(f"{verdict}: " + "; ".join(named))
     return f"{len(verdicts)} hypotheses about method 3's climb, verdicts from this page's runs. " + ". ".join(parts)
+
+
+def buffering_hypothesis(setup: str, buffered: str) -> str:
+    """State the hypothesis that ``buffered`` holds the whole result in memory on ``setup``."""
+    return f"On {setup}, {buffered} holds the whole result in memory"
+
+
+def buffering(measured: Measured | None, reason: str = "", *, setup: str, buffered: str,
+              streaming: list[str]) -> Finding:
+    """Judge whether ``buffered``'s peak grows past the fastest verified of ``streaming`` on one setup.
+
+    MariaDB's driver and libpq without server-side cursors (behind a transaction pooler) both read the
+    whole result into the client; the streaming strategies read it in pieces.
+    """
+    hypothesis = buffering_hypothesis(setup, buffered)
+    experiment = f"{buffered} against the fastest of {', '.join(streaming)} on {setup}"
+    if measured is None:
+        return Finding(hypothesis, experiment, f"not measured: {reason}", NOT_MEASURED)
+    verified = measured.where(status="ok").runs
+    fastest = verified[verified["strategy"].isin(streaming)].groupby("strategy")["wall_seconds"].median()
+    try:
+        held = Peak.of(measured.where(strategy=buffered))
+        if fastest.empty:
+            raise NotMeasured(*unmeasured(Measured([r for r in measured.results if r.strategy in streaming])))
+    except NotMeasured as exc:
+        return Finding(hypothesis, exc.subject, f"not measured: {exc}", NOT_MEASURED)
+    best = str(fastest.idxmin())
+    streamed = Peak.of(measured.where(strategy=best))
+    gained, needed = held.above(streamed)
+    return Finding(
+        hypothesis, f"{experiment}, {held.rows:,} rows",
+        f"peak above baseline: {buffered} {held.mib:.1f}, {best} (the fastest streaming one, "
+        f"{fastest.min():.2f} s) {streamed.mib:.1f} MiB; holding the result adds "
+        f"{per_100k(gained, held.rows):+.1f} MiB per 100k rows",
+        CONFIRMED if gained > needed else REFUTED,
+    )

@@ -37,7 +37,7 @@ def whole_peak(row: pd.Series) -> float:
 
 def for_backend(table: pd.DataFrame, *, cap_mb: int, gain: float = 0.2) -> list[dict]:
     """Return the recommendation rows for one backend's part of ``faster.against_floor``."""
-    backend = table["backend"].iloc[0]
+    backend = table["setup"].iloc[0]
     ok = table[table["x floor"].notna()].set_index("strategy")
     if FLOOR not in ok.index:
         return [{"situation": "any", "backend": backend, "use": "not measured",
@@ -122,14 +122,14 @@ def _pipelined(ok: pd.DataFrame, best: str, gain: float) -> dict:
 
 def recommend(table: pd.DataFrame, *, cap_mb: int, gain: float = 0.2) -> pd.DataFrame:
     """Return the recommendation table for every backend measured in ``table``."""
-    rows = [row for _backend, mine in table.groupby("backend", sort=False)
+    rows = [row for _backend, mine in table.groupby("setup", sort=False)
             for row in for_backend(mine, cap_mb=cap_mb, gain=gain)]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def listing_ratio(outcome: dict, table: pd.DataFrame) -> float | None:
     """Return the command's time per row over the floor's on its backend, or None without a floor run."""
-    mine = table[table["backend"] == outcome["backend"]].set_index("strategy")
+    mine = table[table["setup"] == outcome["backend"]].set_index("strategy")
     if FLOOR not in mine.index or pd.isna(mine.loc[FLOOR, "x floor"]):
         return None
     return outcome["seconds"] / outcome["rows"] / (mine.loc[FLOOR, "s per 100k rows"] / 100_000)
@@ -140,7 +140,7 @@ def listing_line(outcome: dict, table: pd.DataFrame) -> str:
     ratio = listing_ratio(outcome, table)
     if ratio is None:
         return f"no {FLOOR} run on {outcome['backend']} to compare the command with"
-    mine = table[table["backend"] == outcome["backend"]].set_index("strategy")
+    mine = table[table["setup"] == outcome["backend"]].set_index("strategy")
     method = outcome.get("method")
     twin = (f"; the engine's runs of {method}, the method it chose: {mine.loc[method, 'x floor']:.1f}x"
             if method in mine.index else "")
@@ -166,7 +166,7 @@ def headline(advice: pd.DataFrame) -> str:
 def target_headline(table: pd.DataFrame, outcomes: list[dict], *, what: str) -> str:
     """Say per backend which Python-side strategy was fastest on a target and how close its command came."""
     parts = []
-    for backend, mine in table.groupby("backend", sort=False):
+    for backend, mine in table.groupby("setup", sort=False):
         python = mine[mine["python_side"] & mine["x floor"].notna()]
         if python.empty:
             parts.append(f"{backend}: no verified Python-side run")

@@ -21,15 +21,15 @@ def time_and_memory_map(table: pd.DataFrame, runs: pd.DataFrame, *,
     One colour per family; the bars span the fastest and slowest repeat. Lower left is better. With
     ``controls`` a dropdown shows one backend at a time (points of different backends are not comparable).
     """
-    drawn = table[table["x floor"].notna()].sort_values(["backend", "x floor"])
+    drawn = table[table["x floor"].notna()].sort_values(["setup", "x floor"])
     drawn = drawn.assign(label_at=[LABEL_POSITIONS[i % len(LABEL_POSITIONS)]
-                                   for i in drawn.groupby("backend").cumcount()])
+                                   for i in drawn.groupby("setup").cumcount()])
     colors = palette(list(dict.fromkeys(drawn["family"])))
-    backends = list(dict.fromkeys(table.loc[table["x floor"].notna(), "backend"]))
+    backends = list(dict.fromkeys(table.loc[table["x floor"].notna(), "setup"]))
     fig = go.Figure()
     keys = []
     for backend in backends:
-        for family, points in drawn[drawn["backend"] == backend].groupby("family", sort=False):
+        for family, points in drawn[drawn["setup"] == backend].groupby("family", sort=False):
             ratio = points["x floor"] / points["seconds"]
             slower = (points["seconds max"] - points["seconds"]) * ratio
             faster = (points["seconds"] - points["seconds min"]) * ratio

@@ -21,15 +21,22 @@ SECTION_COLUMNS = ["processes", "tree_peak_pss_bytes", "tree_baseline_pss_bytes"
 SETTING_COLUMNS = ["python", "django", "database_version", "journal_mode", "synchronous"]
 
 
+def setup_name(backend: str, pooler: str | None) -> str:
+    """Return where a run happened: the backend alone, or ``postgresql+transaction`` behind a pooler."""
+    return f"{backend}+{pooler}" if pooler else backend
+
+
 def runs_table(results: Iterable[RunResult]) -> pd.DataFrame:
     """Return one row per run with the derived figures a reader compares (MiB above baseline, rows/s)."""
     records = [{**{c: getattr(r, c) for c in RUN_COLUMNS}, "probes": ",".join(r.probes),
                 "partitions": r.spec.partitions, "server_side_cursors": r.spec.server_side_cursors,
                 "pooler": r.spec.pooler,  # PostgreSQL through PgBouncer: "transaction"
+                "setup": setup_name(r.backend, r.spec.pooler),  # what the studies group by
                 "connection_rss_bytes": r.connection_rss_bytes, **_sections(r), **_setting(r.environment)}
                for r in results]
     table = pd.DataFrame.from_records(records, columns=[*RUN_COLUMNS, "partitions", "server_side_cursors", "pooler",
-                                                        "connection_rss_bytes", *SECTION_COLUMNS, *SETTING_COLUMNS])
+                                                        "setup", "connection_rss_bytes", *SECTION_COLUMNS,
+                                                        *SETTING_COLUMNS])
     table["baseline_mib"] = table["baseline_rss_bytes"] / MIB
     table["connection_mib"] = table["connection_rss_bytes"] / MIB
     table["peak_above_baseline_mib"] = (table["peak_rss_bytes"] - table["baseline_rss_bytes"]) / MIB

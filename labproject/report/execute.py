@@ -27,6 +27,7 @@ class Executed:
     seconds: float
     finding: str
     error: str | None = None
+    setups: tuple[str, ...] = ()  # where the page's runs happened: backends, and a pooler in front
 
 
 def execute(page: Page, mode: str, out_dir: Path, *, progress: bool = False) -> Executed:
@@ -36,6 +37,7 @@ def execute(page: Page, mode: str, out_dir: Path, *, progress: bool = False) -> 
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{page.stem}.ipynb"
     started = time.perf_counter()
+    before = set(_store().sessions())
     error = None
     # Pages that write files for the report (notebook 02's flame graphs) put them beside the pages.
     previous = os.environ.get(REPORT_DIR_ENV)
@@ -58,7 +60,22 @@ def execute(page: Page, mode: str, out_dir: Path, *, progress: bool = False) -> 
             os.environ[REPORT_DIR_ENV] = previous
     seconds = time.perf_counter() - started
     finding = read_finding(target) if target.exists() else ""
-    return Executed(page, target, seconds, finding, error)
+    return Executed(page, target, seconds, finding, error, measured_setups(set(_store().sessions()) - before))
+
+
+def _store():
+    from labproject.engine.store import ResultStore
+
+    return ResultStore()
+
+
+def measured_setups(sessions: set[str]) -> tuple[str, ...]:
+    """Return the setups the runs of ``sessions`` measured on (each run starts a session), in name order."""
+    from labproject.engine.tidy import setup_name
+
+    if not sessions:  # load() with no session named loads them all
+        return ()
+    return tuple(sorted({setup_name(r.backend, r.spec.pooler) for r in _store().load(*sorted(sessions))}))
 
 
 def read_finding(notebook: Path) -> str:

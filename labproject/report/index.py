@@ -26,9 +26,11 @@ def write_index(out_dir: Path, executed: list[Executed], environment: dict, mode
         finding = html.escape(item.finding or "(no finding recorded)")
         notebook = html.escape(item.notebook.relative_to(out_dir).as_posix()) if item.notebook.is_relative_to(out_dir) \
             else html.escape(item.notebook.as_uri())
+        measured = html.escape(", ".join(item.setups) or "no runs")
         items.append(
             f'<li><a href="{item.page.stem}.html">{html.escape(item.page.title)}</a>'
-            f' <small>({item.seconds:.0f} s; <a href="{notebook}" download>executed notebook</a>)</small>'
+            f' <small>({item.seconds:.0f} s; measured on: {measured}; '
+            f'<a href="{notebook}" download>executed notebook</a>)</small>'
             f"{status}<br>{finding}</li>"
         )
     page = f"""<!DOCTYPE html>

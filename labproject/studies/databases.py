@@ -1,9 +1,10 @@
 """The databases a study compares: the kernel's own, and the other backend when one can be had.
 
-A backend comparison needs SQLite and PostgreSQL side by side, whichever the notebook's kernel
-uses. PostgreSQL comes from ``DATABASE_URL`` when it names one, otherwise from the lab's own server
-(``labproject.servers.postgres``, started here when its binaries exist and stopped again by :func:`release`);
-when neither is possible the database carries the reason instead of a URL, for the notebook to state.
+A backend comparison needs SQLite, PostgreSQL, MariaDB and PostgreSQL behind PgBouncer side by
+side, whichever the notebook's kernel uses. Each server comes from ``DATABASE_URL`` when it names one,
+otherwise from the lab's own (``labproject.servers``, started here when its programs exist and stopped
+again by :func:`release`); when neither is possible the database carries the reason instead of a URL,
+for the notebook to state.
 Runs on a database go through the engine with its URL (``compare(database_url=...)``): the workers
 and the seeding get the URL, so the kernel's own Django connection never changes.
 """
@@ -16,11 +17,13 @@ from dataclasses import dataclass
 
 from labproject.engine import measure
 from labproject.engine.measured import Measured
+from labproject.engine.tidy import setup_name
 from labproject.errors import LabError
 
 # The studies' own database on the lab's server, so they never reseed the `lab` database others use.
 STUDY_DATABASE = "lab_studies"
 STUDY_SQLITE = "studies.sqlite3"
+POOLER = "transaction"  # the pooling mode the studies put in front of PostgreSQL (PgBouncer's)
 
 
 @dataclass(frozen=True)
@@ -30,11 +33,17 @@ class Database:
     backend: str
     url: str | None
     reason: str = ""
-    started_server: object | None = None  # a LabServer this process started, stopped by release()
+    started_server: object | None = None  # a lab server this process started, stopped by release()
+    pooler: str | None = None  # "transaction": PostgreSQL reached through PgBouncer
 
     @property
     def available(self) -> bool:
         return self.url is not None
+
+    @property
+    def setup(self) -> str:
+        """Name where the runs happen: the backend, and the pooler in front of it (the tidy table's ``setup``)."""
+        return setup_name(self.backend, self.pooler)
 
 
 def kernel_url() -> str:
@@ -76,25 +85,92 @@ def postgresql(mode: str = "auto") -> Database:
         return Database("postgresql", None, f"DATABASE_URL is not PostgreSQL and the lab's server is unusable: {exc}")
 
 
+def mariadb(mode: str = "auto") -> Database:
+    """Return MariaDB: the kernel's database if it is one, else the lab's own server (``mode="auto"``).
+
+    The lab's server (``labproject.servers.mariadb``) is started in its ``var/`` folder when it is not
+    running, and stopped again by :func:`release`; ``mode="off"`` asks for no server.
+    """
+    from django.db import connection
+
+    if connection.vendor == "mysql":
+        return Database("mysql", kernel_url())
+    if mode == "off":
+        return Database("mysql", None, "the notebook was run with mariadb='off'")
+    from labproject.servers.mariadb import DEFAULT_ROOT, MariaDBServer
+
+    try:
+        server = MariaDBServer(DEFAULT_ROOT)
+        started = server.start()
+        server.create_database(STUDY_DATABASE)
+        return Database("mysql", server.url(STUDY_DATABASE), started_server=server if started else None)
+    except LabError as exc:
+        return Database("mysql", None, f"DATABASE_URL is not MariaDB and the lab's server is unusable: {exc}")
+
+
+def pooled(mode: str = "auto") -> Database:
+    """Return PostgreSQL through PgBouncer in transaction mode: the kernel's if it is, else the lab's own.
+
+    The lab's PgBouncer (``labproject.servers.pgbouncer``) starts the lab's PostgreSQL when needed;
+    :func:`release` stops the PgBouncer this process started. ``mode="off"`` asks for no server.
+    """
+    from django.db import connection
+
+    from labproject.database import pooler_of
+
+    if connection.vendor == "postgresql" and pooler_of(connection.settings_dict) == POOLER:
+        return Database("postgresql", kernel_url(), pooler=POOLER)
+    if mode == "off":
+        return Database("postgresql", None, "the notebook was run with pooler='off'", pooler=POOLER)
+    from labproject.servers import pgbouncer, postgres
+
+    try:
+        server = pgbouncer.PgBouncerServer(pgbouncer.DEFAULT_ROOT,
+                                           postgres.LabServer(postgres.DEFAULT_ROOT, postgres.find_binaries()))
+        started = server.start()
+        server.postgres.create_database(STUDY_DATABASE)
+        return Database("postgresql", server.url(STUDY_DATABASE), started_server=server if started else None,
+                        pooler=POOLER)
+    except LabError as exc:
+        return Database("postgresql", None, f"the lab's PgBouncer is unusable: {exc}", pooler=POOLER)
+
+
 def release(database: Database) -> str:
-    """Stop the server :func:`postgresql` started, unless someone else connected meanwhile; say what happened.
+    """Stop the server this process started for ``database``, unless someone else connected meanwhile; say so.
 
     A server that was already running is left alone, and so is one this process started if other
-    clients now use it (the lab's server is shared by whoever runs ``make pg``).
+    clients now use it (the lab's servers are shared by whoever runs ``make pg`` or ``make mariadb``).
     """
     if database.started_server is None:
         return "no server was started here"
-    others = _other_clients(database.url)
+    name = database.started_server.where
+    others = _other_clients(database)
     if others:
-        return f"left the lab's PostgreSQL server running: {others} other connection(s) use it now"
+        return f"left {name} running: {others} other connection(s) use it now"
     database.started_server.stop()
-    return "stopped the lab's PostgreSQL server this notebook started"
+    return f"stopped {name}, which this notebook started"
 
 
-def _other_clients(url: str) -> int:
-    """Return how many client connections other than this one the server at ``url`` has."""
+def _other_clients(database: Database) -> int:
+    """Return how many client connections other than this one the server behind ``database`` has."""
+    from labproject.database import database_config
+
+    if database.backend == "mysql":
+        import MySQLdb
+
+        config = database_config(database.url)
+        conn = MySQLdb.connect(host=config["HOST"], port=int(config["PORT"]), user=config["USER"],
+                               password=config["PASSWORD"], database=config["NAME"], connect_timeout=10)
+        try:
+            cursor = conn.cursor()
+            cursor.execute("SELECT count(*) FROM information_schema.PROCESSLIST "
+                           "WHERE ID <> CONNECTION_ID() AND USER NOT IN ('system user', 'event_scheduler')")
+            return int(cursor.fetchone()[0])
+        finally:
+            conn.close()
     import psycopg
 
+    url = database.url.split("?")[0]  # psycopg does not know the lab's ?pooler= marker
     with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
         row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
                            "AND pid <> pg_backend_pid()").fetchone()

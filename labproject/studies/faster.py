@@ -17,17 +17,22 @@ def measure(where: list[Database], *, slow: list[str], rows: Mapping[str, int], 
 
     The peers (the libraries a reader would install instead) are in unless ``peers=False``: what to use
     instead of the article's five includes them. ``rows`` and ``slow_rows`` give the sizes per backend;
-    ``common`` holds the other spec options and the label. Returns the runs table of all databases
-    and, per backend that could not be measured, the reason.
+    ``common`` holds the other spec options and the label. Sizes and gaps are keyed by setup (the
+    backend, or ``postgresql+transaction`` through PgBouncer, where the strategies that need one server
+    session for the walk are left out). Returns the runs table of all databases and, per setup that
+    could not be measured, the reason.
     """
+    from labproject import strategies
+
     measured, missing = [], {}
     for database in where:
-        names = grid.applicable(database.backend, peers=peers)
-        parts = [([n for n in names if n in slow], {"rows": slow_rows[database.backend], "repeats": slow_repeats}),
-                 ([n for n in names if n not in slow], {"rows": rows[database.backend], "repeats": repeats})]
+        names = [n for n in grid.applicable(database.backend, peers=peers)
+                 if strategies.get(n).pooler_refusal(database.pooler) is None]
+        parts = [([n for n in names if n in slow], {"rows": slow_rows[database.setup], "repeats": slow_repeats}),
+                 ([n for n in names if n not in slow], {"rows": rows[database.setup], "repeats": repeats})]
         got, why = databases.run_each(database, [(names, options) for names, options in parts if names], **common)
         if got is None:
-            missing[database.backend] = why
+            missing[database.setup] = why
         else:
             measured.append(got)
     return variants.merged(*measured).runs, missing

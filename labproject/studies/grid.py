@@ -40,11 +40,12 @@ def run_grid(plan: Mapping[int, list[str]], *, label: str, **options) -> Measure
     return Measured(results)
 
 
-def run_until_killed(plan: Mapping[str, Iterable[int]], *, label: str, memory_cap_mb: int, **options) -> Measured:
+def run_until_killed(plan: Mapping[str, Iterable[int]], *, label: str, memory_cap_mb: int,
+                     database_url: str | None = None, **options) -> Measured:
     """Run each strategy at its sizes in ``plan``, smallest first under the cap, dropping it after its first kill.
 
     Memory that grows with the table is only killed sooner at a larger size, so the sizes above a
-    strategy's first kill are not run.
+    strategy's first kill are not run. ``database_url`` runs them on another database than the kernel's.
     """
     wanted = {name: set(sizes) for name, sizes in plan.items()}
     killed: set[str] = set()
@@ -53,7 +54,8 @@ def run_until_killed(plan: Mapping[str, Iterable[int]], *, label: str, memory_ca
         names = [name for name, sizes in wanted.items() if size in sizes and name not in killed]
         if not names:
             continue
-        batch = measure.run(measure.specs(names, rows=size, memory_cap_mb=memory_cap_mb, **options), label=label)
+        batch = measure.run(measure.specs(names, rows=size, memory_cap_mb=memory_cap_mb, database_url=database_url,
+                                          **options), label=label, database_url=database_url)
         results += batch.results
         killed |= {r.strategy for r in batch.results if r.status == "killed"}
     return Measured(results)

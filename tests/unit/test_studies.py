@@ -211,9 +211,11 @@ def test_the_verdict_table_has_one_row_per_finding():
 
 # --- against the floor, and recommendations ---
 
-def floor_runs(times: dict[str, tuple[int, float, float]], backend: str = "sqlite") -> pd.DataFrame:
+def floor_runs(times: dict[str, tuple[int, float, float]], backend: str = "sqlite",
+               setup: str = "") -> pd.DataFrame:
     """Build a runs table: strategy -> (rows, seconds, peak MiB), one verified run each."""
-    return pd.DataFrame([{"backend": backend, "strategy": name, "rows": rows, "wall_seconds": seconds,
+    return pd.DataFrame([{"backend": backend, "setup": setup or backend, "strategy": name, "rows": rows,
+                          "wall_seconds": seconds,
                           "peak_above_baseline_mib": peak, "baseline_mib": 45.0, "status": "ok"}
                          for name, (rows, seconds, peak) in times.items()])
 
@@ -223,6 +225,17 @@ def test_time_per_row_is_compared_with_the_floor_even_at_a_smaller_size():
                                              "iterator_save": (50_000, 5.0, 1.0)})).set_index("strategy")
     assert table.loc["iterator_save", "x floor"] == pytest.approx(50.0)
     assert table.loc["sql_update", "s per 100k rows"] == pytest.approx(0.2)
+
+
+def test_runs_through_the_pooler_have_their_own_floor():
+    direct = floor_runs({"sql_update": (1000, 1.0, 0.0), "pipelined": (1000, 2.0, 1.0)}, "postgresql")
+    pooled = floor_runs({"sql_update": (1000, 2.0, 0.0), "pipelined": (1000, 3.0, 1.0)}, "postgresql",
+                        "postgresql+transaction")
+    table = floor.against_floor(pd.concat([direct, pooled], ignore_index=True)).set_index(["setup", "strategy"])
+    assert table.loc[("postgresql", "pipelined"), "x floor"] == pytest.approx(2.0)
+    assert table.loc[("postgresql+transaction", "pipelined"), "x floor"] == pytest.approx(1.5)
+    assert list(recommend.recommend(table.reset_index(), cap_mb=256)["backend"].unique()) == [
+        "postgresql", "postgresql+transaction"]
 
 
 SITUATIONS = {

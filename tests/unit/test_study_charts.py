@@ -7,7 +7,7 @@ from labproject.charts.floor import time_and_memory_map
 from labproject.charts.scaling import cost_against_rows
 from labproject.charts.survival import survival_grid
 
-SETTING = {"payload_bytes": 300, "backend": "sqlite", "debug": False}
+SETTING = {"payload_bytes": 300, "backend": "sqlite", "setup": "sqlite", "debug": False}
 
 
 def runs() -> pd.DataFrame:
