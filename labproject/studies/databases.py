@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from labproject.engine import measure
 from labproject.engine.measured import Measured
@@ -35,6 +35,7 @@ class Database:
     reason: str = ""
     started_server: object | None = None  # a lab server this process started, stopped by release()
     pooler: str | None = None  # "transaction": PostgreSQL reached through PgBouncer
+    started_behind: object | None = None  # the PostgreSQL a pooler this process started brought up
 
     @property
     def available(self) -> bool:
@@ -127,10 +128,11 @@ def pooled(mode: str = "auto") -> Database:
     try:
         server = pgbouncer.PgBouncerServer(pgbouncer.DEFAULT_ROOT,
                                            postgres.LabServer(postgres.DEFAULT_ROOT, postgres.find_binaries()))
+        behind = server.postgres.start()
         started = server.start()
         server.postgres.create_database(STUDY_DATABASE)
         return Database("postgresql", server.url(STUDY_DATABASE), started_server=server if started else None,
-                        pooler=POOLER)
+                        pooler=POOLER, started_behind=server.postgres if behind else None)
     except LabError as exc:
         return Database("postgresql", None, f"the lab's PgBouncer is unusable: {exc}", pooler=POOLER)
 
@@ -140,10 +142,23 @@ def release(database: Database) -> str:
 
     A server that was already running is left alone, and so is one this process started if other
     clients now use it (the lab's servers are shared by whoever runs ``make pg`` or ``make mariadb``).
+    A PgBouncer started here is stopped first (PostgreSQL counts its pooled server connections as
+    clients, so they cannot tell who else uses it), then the PostgreSQL it brought up, by the same rule.
     """
     if database.started_server is None:
         return "no server was started here"
     name = database.started_server.where
+    if database.pooler is not None:
+        database.started_server.stop()
+        said = f"stopped {name}, which this notebook started"
+        behind = database.started_behind
+        if behind is None:
+            return said
+        others = _other_clients(replace(database, url=behind.url(STUDY_DATABASE), pooler=None))
+        if others:
+            return f"{said}; left {behind.where} running: {others} other connection(s) use it now"
+        behind.stop()
+        return f"{said}, and {behind.where} it brought up"
     others = _other_clients(database)
     if others:
         return f"left {name} running: {others} other connection(s) use it now"
