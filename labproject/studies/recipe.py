@@ -74,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from labproject.database import pooler_of
     from labproject.engine import memory
+    from labproject.engine.tidy import setup_name
     from labproject.engine.worker import prepare_table
     from labproject.iteration.lock import lab_lock
     from labproject.iteration.targets import get_target
@@ -93,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         peak = memory.peak_rss_bytes()
         checked = verify(target)
     summary = getattr(command, "summary", None)
-    print(json.dumps({"backend": connection.vendor, "rows": checked.total, "rows_verified": checked.right,
+    where = setup_name(connection.vendor, pooler_of(connection.settings_dict))  # the floor table's setup
+    print(json.dumps({"backend": where, "rows": checked.total, "rows_verified": checked.right,
                       "rows_wrong": checked.wrong, "seconds": seconds,
                       "peak_above_baseline_mib": (peak - baseline) / MIB,
                       "method": summary.method if summary else None,
