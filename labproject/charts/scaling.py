@@ -1,62 +1,99 @@
-"""Cost against table size on log-log axes: every run as a dot, the median per size as a line with its range."""
+"""Cost against table size on log-log axes: every run as a dot, the median per size as a line with its range.
+
+More strategies than a chart has distinct colours are split into panels side by side (the article's
+five, then the others), sharing the y axis. Memory at or below what RSS resolves is drawn on a marked
+floor line with open markers, so a zero is never passed off as a measured quarter MiB.
+"""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-from labproject.charts.context import baseline_note, colors, strategy_order, titled
+from labproject.charts.context import baseline_note, log_ticks, palette, panels, strategy_order, tick_text, titled
 from labproject.charts.controls import attach, choice_masks, visibility_menu
+from labproject.engine.summary import RUN_MEMORY
+from labproject.units import MEMORY_FLOOR_MIB
 
 METRICS = {
-    "peak_above_baseline_mib": ("peak memory above baseline (MiB)", 0.25),
+    RUN_MEMORY: ("memory above baseline (MiB)", MEMORY_FLOOR_MIB),
     "wall_seconds": ("wall time (s)", None),
 }
+PANEL_TITLES = {"article": "the article's five", "other": "beyond the article"}
 
 
 def cost_against_rows(runs: pd.DataFrame, *, metric: str = "wall_seconds", fits: pd.DataFrame | None = None,
                       title: str = "Cost against table size", controls: bool = True) -> go.Figure:
     """Draw ``metric`` against rows on log-log axes for every strategy, verified runs only.
 
-    ``fits`` (one row per strategy with ``slope`` and a class column, as ``studies.scaling`` returns)
-    puts each strategy's slope and class in its legend entry. Memory at or below 0.25 MiB is drawn at
-    0.25 MiB (RSS resolves no less). With ``controls`` a dropdown shows one strategy at a time.
+    ``fits`` (one row per strategy with ``slope`` and a class column, as ``analysis.scaling`` returns)
+    puts each strategy's slope and class in its legend entry. With ``controls`` a dropdown shows one
+    strategy at a time.
     """
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {list(METRICS)}")
+    from labproject import strategies
+
+    families = {s.name: s.family for s in strategies.all_strategies()}
     label, floor = METRICS[metric]
     ok = runs[(runs["status"] == "ok") & runs[metric].notna()]
-    values = ok[metric].clip(lower=floor) if floor else ok[metric]
-    ok = ok.assign(value=values)
-    palette = colors(runs)
+    ok = ok.assign(value=ok[metric].clip(lower=floor) if floor else ok[metric],
+                   floored=(ok[metric] <= floor) if floor else False)
     fitted = {} if fits is None else fits.set_index("strategy").to_dict("index")
-    fig = go.Figure()
+    groups = panels([s for s in strategy_order(runs) if s in set(ok["strategy"])], families)
+    titles = [PANEL_TITLES["article"] if all(families.get(n) == "article" for n in g) else PANEL_TITLES["other"]
+              for g in groups]
+    fig = make_subplots(rows=1, cols=len(groups), shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=titles if len(groups) > 1 else None)
     keys = []
-    for name in [s for s in strategy_order(runs) if s in set(ok["strategy"])]:
-        mine = ok[ok["strategy"] == name]
-        medians = mine.groupby("rows")["value"].agg(["median", "min", "max"]).reset_index()
-        legend = name
-        if name in fitted:
-            fit = fitted[name]
-            legend = f"{name}: slope {fit['slope']:.2f}, {fit.get('memory') or fit.get('time')}"
-        fig.add_trace(go.Scatter(
-            x=medians["rows"], y=medians["median"], mode="lines+markers", name=legend, legendgroup=name,
-            line={"color": palette[name], "width": 2},
-            error_y={"type": "data", "symmetric": False, "array": medians["max"] - medians["median"],
-                     "arrayminus": medians["median"] - medians["min"], "thickness": 1},
-            hovertemplate=f"{name}<br>%{{x:,}} rows<br>median %{{y:.3g}}<extra></extra>",
-        ))
-        fig.add_trace(go.Scatter(
-            x=mine["rows"], y=mine["value"], mode="markers", name=name, legendgroup=name, showlegend=False,
-            marker={"color": palette[name], "size": 6, "opacity": 0.45},
-            hovertemplate=f"{name}<br>%{{x:,}} rows<br>run: %{{y:.3g}}<extra></extra>",
-        ))
-        keys += [name, name]
-    titled(fig, title, runs, height=620)
-    fig.update_xaxes(type="log", title_text="rows in the table (log scale)")
-    note = baseline_note(runs) if metric == "peak_above_baseline_mib" else ""
-    fig.update_yaxes(type="log", title_text=f"{label}, log scale{note}")
-    fig.update_layout(legend={"title": {"text": "strategy: fitted slope, class"}})
+    for column, group in enumerate(groups, start=1):
+        colours = palette(group)
+        for name in group:
+            mine = ok[ok["strategy"] == name]
+            medians = mine.groupby("rows")["value"].agg(["median", "min", "max"]).reset_index()
+            legend = name
+            if name in fitted:
+                fit = fitted[name]
+                legend = f"{name}: slope {fit['slope']:.2f}, {fit.get('memory') or fit.get('time')}"
+            group_title = {"legendgrouptitle": {"text": titles[column - 1]}} if len(groups) > 1 else {}
+            fig.add_trace(go.Scatter(
+                x=medians["rows"], y=medians["median"], mode="lines+markers", name=legend,
+                legendgroup=titles[column - 1],
+                line={"color": colours[name], "width": 2}, **group_title,
+                error_y={"type": "data", "symmetric": False, "array": medians["max"] - medians["median"],
+                         "arrayminus": medians["median"] - medians["min"], "thickness": 1},
+                hovertemplate=f"{name}<br>%{{x:,}} rows<br>median %{{y:.3g}}<extra></extra>",
+            ), row=1, col=column)
+            fig.add_trace(go.Scatter(
+                x=mine["rows"], y=mine["value"], mode="markers", name=name, legendgroup=titles[column - 1],
+                showlegend=False,
+                marker={"color": colours[name], "size": 7, "opacity": 0.5,
+                        "symbol": ["circle-open" if f else "circle" for f in mine["floored"]]},
+                customdata=mine[metric],
+                hovertemplate=f"{name}<br>%{{x:,}} rows<br>run: %{{customdata:.3g}}<extra></extra>",
+            ), row=1, col=column)
+            keys += [name, name]
+    titled(fig, title, runs, height=640)
+    sizes = sorted(ok["rows"].unique())
+    ticks = log_ticks(min(sizes), max(sizes)) if sizes else []
+    fig.update_xaxes(type="log", title_text="rows in the table (log scale)", tickvals=ticks,
+                     ticktext=[tick_text(t) for t in ticks])
+    values = ok["value"]
+    yticks = log_ticks(values.min(), values.max()) if len(values) else []
+    note = baseline_note(runs) if metric == RUN_MEMORY else ""
+    fig.update_yaxes(type="log", tickvals=yticks, ticktext=[tick_text(t) for t in yticks])
+    fig.update_yaxes(title_text=f"{label}, log scale{note}", row=1, col=1)
+    if floor and ok["floored"].any():
+        for column in range(1, len(groups) + 1):
+            # shapes and annotations on a log axis take the value's log10
+            fig.add_hline(y=math.log10(floor), line={"dash": "dash", "color": "#888", "width": 1}, row=1, col=column)
+        fig.add_annotation(text=f"{floor:g} MiB: RSS resolves no less; runs at or below it sit on this line "
+                                "(open markers)", xref="paper", yref="y", x=0, y=math.log10(floor), yshift=-2,
+                           showarrow=False, xanchor="left", yanchor="top", font={"size": 11, "color": "#555"})
+    fig.update_layout(legend={"title": {"text": "strategy: fitted slope, class"}, "groupclick": "toggleitem"})
     choices = list(dict.fromkeys(keys))
     if controls and len(choices) > 1:
         attach(fig, [visibility_menu(*choice_masks(keys, choices))])
