@@ -35,6 +35,11 @@ class ScanCost:
         per_row, fixed = np.polyfit(costs["offset"].to_numpy(float), costs["seconds"].to_numpy(float), 1)
         return cls(float(per_row), float(fixed), table_rows, batch_size, len(costs))
 
+    @property
+    def resolved(self) -> bool:
+        """Tell whether the table was large enough for a stepped-over row to cost measurable time."""
+        return self.per_row_seconds > 0
+
     def walk_seconds(self, rows: int) -> float:
         """Return what all of a walk's SELECTs spend stepping over earlier rows."""
         return self.per_row_seconds * offset_rows_skipped(rows, self.batch_size)
@@ -80,6 +85,9 @@ def offset_table(timing: pd.DataFrame, scan: ScanCost, *, target_rows: int = TAR
 
 def offset_lines(table: pd.DataFrame, scan: ScanCost) -> str:
     """Say in markdown what OFFSET costs each Paginator method, measured and projected."""
+    if not scan.resolved:
+        return (f"On a {scan.table_rows:,}-row table a page's SELECT costs no measurable time more at a larger offset "
+                f"({scan.points} offsets fitted): the table is too small to show OFFSET's scan.")
     head = (f"One page's SELECT costs {scan.per_row_seconds * MICRO * 1000:.1f} µs more per 1,000 rows it steps over "
             f"(fitted over {scan.points} offsets of a {scan.table_rows:,}-row table, {scan.fixed_seconds * 1000:.1f} "
             f"ms at offset 0).")
@@ -90,7 +98,7 @@ def offset_lines(table: pd.DataFrame, scan: ScanCost) -> str:
             f"- `{row['strategy']}`: at {row['largest rows']:,} rows OFFSET stepped over {row['stepped over']:,} rows "
             f"({row['stepped over'] / row['largest rows']:.0f}x the table), about {row['scan s']:.2f} s of its "
             f"{row['seconds']:.1f} s ({row['scan share']:.1%}): the per-row work hides the scan at this size. "
-            + (f"The scan catches up with that work at about **{catch:,} rows**; " if catch else "")
-            + f"at {row['target rows']:,} rows it would take {row['scan s at target']:,.0f} s beside "
+            + (f"The scan catches up with that work at about **{catch:,} rows**; at " if catch else "At ")
+            + f"{row['target rows']:,} rows it would take {row['scan s at target']:,.0f} s beside "
             f"{row['work s at target']:,.0f} s of work.")
     return "\n".join(lines)

@@ -83,3 +83,26 @@ class Plateau:
 def calibrate(cost: LogCost, measured_level_mib: float) -> float:
     """Return the RSS per byte of log objects: a measured plateau over the objects a full log holds."""
     return measured_level_mib / cost.full_log_mib if cost.full_log_mib else float("nan")
+
+
+def debug_at_batch(plateau: Plateau, measured_per_100k: float | None = None, *, rows: int = 0, cap_mb: int,
+                   baseline_mib: float) -> str:
+    """Say in markdown where DEBUG's log levels off at one batch size: measured bytes, the prediction, the pod.
+
+    The climb is predicted from the bytes one batch logs (``plateau.cost``), scaled by the RSS per byte
+    of log objects a log that filled showed; ``measured_per_100k`` (None: not run) is a run's climb, measured.
+    """
+    cost = plateau.cost
+    room = cap_mb - baseline_mib
+    killed = plateau.rows_to_reach(room)
+    pod = (f"a {cap_mb} MiB pod ({baseline_mib:.0f} MiB baseline) is killed by the log alone after about "
+           f"**{killed:,} rows**" if killed else
+           f"the full log stays under a {cap_mb} MiB pod's room ({room:.0f} MiB above its baseline)")
+    return (f"At batch {cost.batch_size:,} on {cost.backend}: one `bulk_update` logs {cost.entries_per_batch} "
+            f"entries, {cost.sql_chars_per_batch:,} characters of SQL, {cost.bytes_per_batch / 1024:,.0f} KiB as "
+            "Python objects. "
+            f"Predicted climb {plateau.climb_mib_per_100k:,.1f} MiB per 100k rows (objects × "
+            f"{plateau.rss_per_object_byte:.2f}, the RSS per object byte where the small-batch log filled)"
+            + (f"; measured {measured_per_100k:+,.1f} MiB per 100k rows over {rows:,} rows" if measured_per_100k
+               is not None else "") + f". The log fills only after "
+            f"**{cost.rows_to_fill:,} rows**, at about **{plateau.level_mib:,.0f} MiB**: {pod}.")

@@ -38,8 +38,11 @@ def quote(runs: pd.DataFrame, what: str = "") -> dict:
     }
 
 
-def quotes_by_strategy(runs: pd.DataFrame, *, by: tuple[str, ...] = ("backend", "strategy", "rows")) -> list[dict]:
-    """Return one quote per run set of ``runs`` (per backend, strategy and size by default)."""
+RUN_SET = ("backend", "strategy", "rows", "debug", "batch_size", "probes", "server_side_cursors")
+
+
+def quotes_by_strategy(runs: pd.DataFrame, *, by: tuple[str, ...] = RUN_SET) -> list[dict]:
+    """Return one quote per run set of ``runs``: runs that share every setting of ``RUN_SET`` (those present)."""
     keys = [k for k in by if k in runs]
     return [quote(group) for _key, group in runs.groupby(keys, sort=False)] if len(runs) else []
 

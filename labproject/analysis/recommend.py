@@ -132,6 +132,25 @@ def _pipelined(ok: pd.DataFrame, best: str, gain: float, backend: str, busy: pd.
             "why": f"{PIPELINED} {how} (it would need to save {gain:.0%}): not worth {needs}" + loaded}
 
 
+def best_serial(table: pd.DataFrame, backend: str) -> str | None:
+    """Return the fastest single-connection Python-side strategy measured at the backend's full size."""
+    mine = table[(table["backend"] == backend) & table["x floor"].notna()]
+    full = mine[(mine["rows"] == mine["rows"].max()) & mine["family"].isin(SERIAL) & mine["python_side"]]
+    return full.sort_values("x floor")["strategy"].iloc[0] if len(full) else None
+
+
+def pipeline_story(table: pd.DataFrame, busy: pd.DataFrame, backend: str) -> str:
+    """Say in markdown what the pipeline gains on an idle machine and what is left with one core kept busy."""
+    idle = table[table["backend"] == backend].set_index("strategy")
+    best = best_serial(table, backend)
+    if PIPELINED not in idle.index or best is None:
+        return f"`{PIPELINED}` was not measured on {backend}."
+    gained = 1 - idle.loc[PIPELINED, "x floor"] / idle.loc[best, "x floor"]
+    return (f"On an idle machine `{PIPELINED}` took {idle.loc[PIPELINED, 'x floor']:.2f}x the floor's time per row and "
+            f"`{best}` {idle.loc[best, 'x floor']:.2f}x: the overlap saves {gained:.0%}"
+            + _under_load(busy[busy["backend"] == backend].set_index("strategy"), best) + ".")
+
+
 def _under_load(busy: pd.DataFrame | None, best: str) -> str:
     """Say what the pipeline's overlap is worth when one other process keeps a core busy (empty when not measured)."""
     if busy is None or PIPELINED not in busy.index:

@@ -98,3 +98,21 @@ def cost_against_rows(runs: pd.DataFrame, *, metric: str = "wall_seconds", fits:
     if controls and len(choices) > 1:
         attach(fig, [visibility_menu(*choice_masks(keys, choices))])
     return fig
+
+
+def offset_cost(costs: pd.DataFrame, per_row_seconds: float, fixed_seconds: float, runs: pd.DataFrame, *,
+                batch_size: int, title: str = "One Paginator page's SELECT against its OFFSET") -> go.Figure:
+    """Draw the measured time of one page's SELECT at each offset, and the fitted straight line through them."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=costs["offset"], y=costs["seconds"] * 1000, mode="markers", name="measured (median)",
+                             marker={"size": 10, "color": "#0072B2"},
+                             hovertemplate="OFFSET %{x:,}<br>%{y:.2f} ms<extra></extra>"))
+    line = costs["offset"].sort_values()
+    fig.add_trace(go.Scatter(x=line, y=(fixed_seconds + per_row_seconds * line) * 1000, mode="lines",
+                             name=f"fit: {per_row_seconds * 1e9:.0f} µs per 1,000 rows stepped over",
+                             line={"color": "#D55E00", "dash": "dash"}))
+    titled(fig, title + f" (LIMIT {batch_size:,})", runs, height=460)
+    fig.update_xaxes(title_text="rows stepped over before the page (OFFSET)", rangemode="tozero")
+    fig.update_yaxes(title_text="one page's SELECT, fetched (ms)", rangemode="tozero")
+    fig.update_layout(legend={"title": {"text": ""}})
+    return fig

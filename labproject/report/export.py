@@ -86,4 +86,5 @@ def table_of_contents(page: str) -> str:
         items.append(f'<li class="lab-toc-h{level}"><a href="#{anchor}">{label}</a></li>')
     if not items:
         return ""
-    return f'<nav class="lab-toc" aria-label="Contents"><strong>On this page</strong><ol>{"".join(items)}</ol></nav>'
+    return (f'<nav class="lab-toc" aria-label="Contents"><details><summary>On this page: {len(items)} sections'
+            f'</summary><ol>{"".join(items)}</ol></details></nav>')

@@ -42,11 +42,35 @@ class Opening:
                                 **figures}
         return bundle
 
-    def answer(self, answer: str, article: str, figures: dict) -> None:
-        """Replace the pending box with the computed answer, and attach the page's key figures to it."""
+    def answer(self, box: dict) -> None:
+        """Replace the pending box with ``box``'s answer (``analysis.answers``), and attach its figures to it."""
         from IPython.display import update_display
 
-        update_display(self._bundle(answer, article, figures), raw=True, display_id=DISPLAY_ID)
+        figures = {k: v for k, v in box.items() if k not in ("answer", "article")}
+        update_display(self._bundle(box["answer"], box["article"], figures), raw=True, display_id=DISPLAY_ID)
+
+
+def earlier_figures() -> dict[str, dict]:
+    """Return the key figures of the pages this report has already executed (empty outside a report).
+
+    A notebook older than the report's start (``studies.reuse.REPORT_SINCE_ENV``) is a previous report's.
+    """
+    import os
+    from datetime import datetime
+
+    from labproject.studies.native_runs import REPORT_DIR_ENV
+    from labproject.studies.reuse import REPORT_SINCE_ENV
+
+    folder, since = os.environ.get(REPORT_DIR_ENV), os.environ.get(REPORT_SINCE_ENV)
+    if not folder or not since:
+        return {}
+    started = datetime.strptime(since, "%Y%m%d-%H%M%S").timestamp()
+    found = {}
+    for notebook in sorted((Path(folder) / "executed").glob("*.ipynb")):
+        figures = figures_of(notebook) if notebook.stat().st_mtime >= started else None
+        if figures:
+            found[notebook.stem] = figures
+    return found
 
 
 def figures_of(notebook: Path) -> dict | None:

@@ -31,3 +31,13 @@ def measure(where: list[Database], *, slow: list[str], rows: Mapping[str, int], 
         else:
             measured.append(got)
     return variants.merged(*measured).runs, missing
+
+
+def payload_text_bytes() -> float:
+    """Return the mean length of the lab table's JSON payload as text, measured in SQL: what a walk decodes per row."""
+    from django.db.models import Avg, TextField
+    from django.db.models.functions import Cast, Length
+
+    from labproject.iteration.models import SomeModel
+
+    return float(SomeModel.objects.aggregate(n=Avg(Length(Cast("data", TextField()))))["n"] or 0.0)
