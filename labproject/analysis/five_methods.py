@@ -35,20 +35,6 @@ def memory_verdict(runs: pd.DataFrame, share: float = FLAT_SHARE) -> str:
             f"Grows: {named(grows)}.")
 
 
-def headline(runs: pd.DataFrame) -> str:
-    """Return one line: size and repeats, the most and least memory, the fastest and slowest strategy."""
-    summary = summarize(runs).dropna(subset=["peak_mib_median", "wall_s_median"]).set_index("strategy")
-    if summary.empty:
-        return "no verified run to summarise"
-    peak, wall = summary["peak_mib_median"], summary["wall_s_median"]
-    rows = ", ".join(f"{n:,}" for n in sorted(runs["rows"].unique()))
-    repeats = int(summary["runs"].max())
-    failed = "; ".join(f"{s}: {f}" for s, f in summary["failed"].items() if f)
-    return (f"{rows} rows, {repeats} repeat(s): most memory {peak.idxmax()} (+{peak.max():.1f} MiB median peak), "
-            f"least {peak.idxmin()} (+{peak.min():.1f} MiB); fastest {wall.idxmin()} ({wall.min():.2f} s median), "
-            f"slowest {wall.idxmax()} ({wall.max():.2f} s)" + (f"; not ok: {failed}" if failed else ""))
-
-
 def resident_at_peak(runs: pd.DataFrame) -> str:
     """Say what the OOM killer sees at the heaviest strategy's peak: its baseline (connection's share named) + peak."""
     summary = summarize(runs).dropna(subset=["peak_mib_median"]).set_index("strategy")

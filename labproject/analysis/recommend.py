@@ -146,8 +146,9 @@ def pipeline_story(table: pd.DataFrame, busy: pd.DataFrame, backend: str) -> str
     if PIPELINED not in idle.index or best is None:
         return f"`{PIPELINED}` was not measured on {backend}."
     gained = 1 - idle.loc[PIPELINED, "x floor"] / idle.loc[best, "x floor"]
+    said = f"the overlap saves {gained:.0%}" if gained > 0 else f"the pipeline takes {-gained:.0%} longer"
     return (f"On an idle machine `{PIPELINED}` took {idle.loc[PIPELINED, 'x floor']:.2f}x the floor's time per row and "
-            f"`{best}` {idle.loc[best, 'x floor']:.2f}x: the overlap saves {gained:.0%}"
+            f"`{best}` {idle.loc[best, 'x floor']:.2f}x: {said}"
             + _under_load(busy[busy["backend"] == backend].set_index("strategy"), best) + ".")
 
 
@@ -209,36 +210,3 @@ def listing_line(outcome: dict, table: pd.DataFrame, advice: pd.DataFrame | None
         elif method == PIPELINED:
             line += f". `auto` chose `{PIPELINED}`, which pays only with a free core (the table above says when)"
     return line + "."
-
-
-def headline(advice: pd.DataFrame) -> str:
-    """Return one line: per backend, what to use when the calculation needs Python, and the SQL floor's case."""
-    parts = []
-    for backend, mine in advice.groupby("backend", sort=False):
-        picks = mine.set_index("situation")
-        python = picks.loc[PYTHON] if PYTHON in picks.index else None
-        fastest = mine[mine["situation"].str.endswith("as fast as possible")]
-        if python is None:
-            parts.append(f"{backend}: {mine['measured'].iloc[0]}")
-            continue
-        parts.append(f"{backend}: {python['use']} for a Python calculation ({python['measured']})"
-                     + (f", {fastest['use'].iloc[0]} when speed matters most" if len(fastest) else ""))
-    return "; ".join(parts) + f"; {FLOOR} when the calculation can be written in SQL"
-
-
-def target_headline(table: pd.DataFrame, outcomes: list[dict], *, what: str) -> str:
-    """Say per backend which Python-side strategy was fastest on a target and how close its command came."""
-    parts = []
-    for backend, mine in table.groupby("backend", sort=False):
-        python = mine[mine["python_side"] & mine["x floor"].notna()]
-        if python.empty:
-            parts.append(f"{backend}: no verified Python-side run")
-            continue
-        best = python.sort_values("x floor").iloc[0]
-        line = f"{backend}: fastest Python-side {best['strategy']} at {best['x floor']:.2f}x {FLOOR}"
-        for outcome in (o for o in outcomes if o["backend"] == backend):
-            ratio = listing_ratio(outcome, table)
-            if ratio is not None:
-                line += f", the generated command ({outcome.get('method')}) at {ratio:.2f}x"
-        parts.append(line)
-    return f"On {what}: " + "; ".join(parts)

@@ -98,11 +98,12 @@ def follow_the_runs(facts: dict) -> str:
         command = commands.get(backend)
         if not command or not command.get("x_floor"):
             continue
-        seconds = mine["floor_seconds"] * mine["pick_x"]
+        floor_rate = mine["floor_rows"] / mine["floor_seconds"]
         lines.append(f"- **`python manage.py recompute_field --method {mine['pick']}` on {mine['name']}** Expect: "
                      f"about {mine['pick_x']:.1f}x the floor's time per row where the command took "
-                     f"{command['x_floor']:.1f}x with `{command['method']}` (about {seconds:.0f} s for "
-                     f"{mine['floor_rows']:,} rows here, plus the library's checkpoints).")
+                     f"{command['x_floor']:.1f}x with `{command['method']}` "
+                     f"({_takes(mine['floor_rows'], floor_rate / mine['pick_x'])} for {mine['floor_rows']:,} rows, "
+                     "plus the library's checkpoints).")
     return "\n".join(lines) or "- **Run the command on your own table** (page 06 shows how)."
 
 

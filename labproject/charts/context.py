@@ -15,8 +15,8 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#3
            "#882255", "#999933", "#AA4499", "#44AA99"]
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
 TEMPLATE = "plotly_white"
-# A chart shows at most this many colours; more strategies are split into panels (``panels``).
-MOST_COLOURS = 6
+# A chart panel shows at most this many colours; more strategies are split into panels (``panels``).
+MOST_COLOURS = 7
 # The one colour a backend has wherever backends are compared.
 BACKEND_COLOURS = {"sqlite": "#0072B2", "postgresql": "#E69F00", "mysql": "#009E73"}
 SUBTITLE_CHARS = 110  # a subtitle line longer than this would be clipped at the report's width

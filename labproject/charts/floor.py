@@ -34,12 +34,13 @@ def time_and_memory_map(table: pd.DataFrame, runs: pd.DataFrame, *,
     from labproject import strategies
 
     methods = {s.name: s.method for s in strategies.all_strategies()}
-    drawn = table[table["x floor"].notna()]
+    # one point per strategy and backend: its largest table when it was measured at several
+    drawn = table[table["x floor"].notna()].sort_values("rows").drop_duplicates(["backend", "strategy"], keep="last")
     order = drawn.groupby("strategy", sort=False)["x floor"].min().sort_values().index.tolist()
     labels = {name: strategy_label(name, methods.get(name)) for name in order}
     backends = list(dict.fromkeys(drawn["backend"]))
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.6, 0.4], horizontal_spacing=0.04,
-                        subplot_titles=("time per row over sql_update's on the same backend (log scale)",
+                        subplot_titles=("time per row ÷ sql_update's on the same backend (log scale)",
                                         "memory above baseline (MiB)"))
     for index, backend in enumerate(backends):
         points = drawn[drawn["backend"] == backend].set_index("strategy").reindex(
@@ -65,8 +66,9 @@ def time_and_memory_map(table: pd.DataFrame, runs: pd.DataFrame, *,
         ), row=1, col=2)
     rows = [labels[n] for n in order]
     titled(fig, title, runs, height=200 + ROW_PX * max(len(rows), 3))
-    fig.update_layout(scattermode="group", scattergap=0.5, legend={"title": {"text": "backend"}, "orientation": "h",
-                                                                   "y": -0.04, "yanchor": "top", "x": 0},
+    fig.update_layout(scattermode="group", scattergap=0.5,
+                      legend={"title": {"text": "backend"}, "orientation": "h", "x": 1, "xanchor": "right",
+                              "y": 0.99, "yanchor": "top", "yref": "container"},
                       margin={"l": 20, "b": 60})
     fig.update_yaxes(categoryorder="array", categoryarray=rows, autorange="reversed", automargin=True,
                      showgrid=True)

@@ -7,8 +7,6 @@ floor line with open markers, so a zero is never passed off as a measured quarte
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -22,7 +20,6 @@ METRICS = {
     RUN_MEMORY: ("memory above baseline (MiB)", MEMORY_FLOOR_MIB),
     "wall_seconds": ("wall time (s)", None),
 }
-PANEL_TITLES = {"article": "the article's five", "other": "beyond the article"}
 
 
 def cost_against_rows(runs: pd.DataFrame, *, metric: str = "wall_seconds", fits: pd.DataFrame | None = None,
@@ -44,11 +41,11 @@ def cost_against_rows(runs: pd.DataFrame, *, metric: str = "wall_seconds", fits:
                    floored=(ok[metric] <= floor) if floor else False)
     fitted = {} if fits is None else fits.set_index("strategy").to_dict("index")
     groups = panels([s for s in strategy_order(runs) if s in set(ok["strategy"])], families)
-    titles = [PANEL_TITLES["article"] if all(families.get(n) == "article" for n in g) else PANEL_TITLES["other"]
-              for g in groups]
+    titles = ["the article's five" if all(families.get(n) == "article" for n in g) else
+              "beyond the article: " + ", ".join(dict.fromkeys(families.get(n, "other") for n in g)) for g in groups]
     fig = make_subplots(rows=1, cols=len(groups), shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=titles if len(groups) > 1 else None)
-    keys = []
+    keys: list[str] = []
     for column, group in enumerate(groups, start=1):
         colours = palette(group)
         for name in group:
@@ -61,14 +58,14 @@ def cost_against_rows(runs: pd.DataFrame, *, metric: str = "wall_seconds", fits:
             group_title = {"legendgrouptitle": {"text": titles[column - 1]}} if len(groups) > 1 else {}
             fig.add_trace(go.Scatter(
                 x=medians["rows"], y=medians["median"], mode="lines+markers", name=legend,
-                legendgroup=titles[column - 1],
+                legendgroup=f"panel{column}",
                 line={"color": colours[name], "width": 2}, **group_title,
                 error_y={"type": "data", "symmetric": False, "array": medians["max"] - medians["median"],
                          "arrayminus": medians["median"] - medians["min"], "thickness": 1},
                 hovertemplate=f"{name}<br>%{{x:,}} rows<br>median %{{y:.3g}}<extra></extra>",
             ), row=1, col=column)
             fig.add_trace(go.Scatter(
-                x=mine["rows"], y=mine["value"], mode="markers", name=name, legendgroup=titles[column - 1],
+                x=mine["rows"], y=mine["value"], mode="markers", name=name, legendgroup=f"panel{column}",
                 showlegend=False,
                 marker={"color": colours[name], "size": 7, "opacity": 0.5,
                         "symbol": ["circle-open" if f else "circle" for f in mine["floored"]]},
@@ -76,7 +73,7 @@ def cost_against_rows(runs: pd.DataFrame, *, metric: str = "wall_seconds", fits:
                 hovertemplate=f"{name}<br>%{{x:,}} rows<br>run: %{{customdata:.3g}}<extra></extra>",
             ), row=1, col=column)
             keys += [name, name]
-    titled(fig, title, runs, height=640)
+    titled(fig, title, runs, height=520 + 22 * (len(keys) // 4 + 2))
     sizes = sorted(ok["rows"].unique())
     ticks = log_ticks(min(sizes), max(sizes)) if sizes else []
     fig.update_xaxes(type="log", title_text="rows in the table (log scale)", tickvals=ticks,
@@ -86,17 +83,25 @@ def cost_against_rows(runs: pd.DataFrame, *, metric: str = "wall_seconds", fits:
     note = baseline_note(runs) if metric == RUN_MEMORY else ""
     fig.update_yaxes(type="log", tickvals=yticks, ticktext=[tick_text(t) for t in yticks])
     fig.update_yaxes(title_text=f"{label}, log scale{note}", row=1, col=1)
-    if floor and ok["floored"].any():
+    if floor and ok["floored"].any() and sizes:
+        # a trace, not a shape: a shape's coordinates on a log axis would pull its autorange to zero
         for column in range(1, len(groups) + 1):
-            # shapes and annotations on a log axis take the value's log10
-            fig.add_hline(y=math.log10(floor), line={"dash": "dash", "color": "#888", "width": 1}, row=1, col=column)
-        fig.add_annotation(text=f"{floor:g} MiB: RSS resolves no less; runs at or below it sit on this line "
-                                "(open markers)", xref="paper", yref="y", x=0, y=math.log10(floor), yshift=-2,
-                           showarrow=False, xanchor="left", yanchor="top", font={"size": 11, "color": "#555"})
-    fig.update_layout(legend={"title": {"text": "strategy: fitted slope, class"}, "groupclick": "toggleitem"})
-    choices = list(dict.fromkeys(keys))
+            fig.add_trace(go.Scatter(x=[min(sizes), max(sizes)], y=[floor, floor], mode="lines",
+                                     name=f"{floor:g} MiB, what RSS resolves: runs at or below it sit on this line "
+                                          "(open markers)", legendgroup="floor", showlegend=column == 1,
+                                     line={"dash": "dash", "color": "#888", "width": 1}, hoverinfo="skip"),
+                          row=1, col=column)
+            keys.append("floor")
+    fig.update_xaxes(title_text="")
+    fig.update_xaxes(title_text="rows in the table (log scale)", row=1, col=1)
+    fig.update_layout(legend={"title": {"text": "strategy: fitted slope, class"}, "groupclick": "toggleitem",
+                              "orientation": "h", "y": -0.14, "yanchor": "top", "x": 0},
+                      margin={"b": 60 + 22 * (len(keys) // 4 + 2)})
+    choices = [k for k in dict.fromkeys(keys) if k != "floor"]
     if controls and len(choices) > 1:
-        attach(fig, [visibility_menu(*choice_masks(keys, choices))])
+        labels, masks = choice_masks(keys, choices)
+        masks = [[shown or key == "floor" for shown, key in zip(mask, keys, strict=True)] for mask in masks]
+        attach(fig, [visibility_menu(labels, masks)])
     return fig
 
 

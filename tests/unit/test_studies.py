@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labproject.analysis import floor, growth, leak, recommend, scaling, verdicts
+from labproject.analysis import floor, growth, leak, offset, pods, recommend, scaling, verdicts
 from labproject.analysis.verdicts import CONFIRMED, DEPENDS, NOT_MEASURED, REFUTED, Finding
 from labproject.engine.measured import Measured
 from labproject.engine.result import RunResult
@@ -60,9 +60,22 @@ def test_memory_is_linear_only_when_the_slope_and_the_growth_both_say_so():
     assert fits.loc["holds_rows", "memory"] == "O(n)"
     assert fits.loc["holds_rows", "slope"] == pytest.approx(1.0)
     assert fits.loc["holds_rows", "MiB per 100k rows"] == pytest.approx(250.0)
-    assert fits.loc["flat", "memory"] == "O(1)"
-    assert fits.loc["steep_but_tiny", "memory"] == "O(1)", "3 MiB of growth is within a flat strategy's noise"
+    assert fits.loc["flat", "memory"] == "O(1)", "three sizes, and the fit carried to 5M rows stays flat"
+    assert fits.loc["steep_but_tiny", "memory"] == scaling.UNKNOWN, "3 MiB is noise, but two sizes cannot tell"
+    assert fits.loc["steep_but_tiny", "at target (MiB)"] == pytest.approx(3.0 + 30.0 * (5_000_000 - 10_000) / 100_000)
     assert fits.loc["zero", "slope"] == pytest.approx(0.0)
+
+
+def test_a_flat_looking_strategy_measured_over_a_short_range_is_not_called_flat():
+    runs = runs_table([("short", 1_000, 1.0, 1), ("short", 3_000, 1.4, 1), ("short", 10_000, 1.9, 1),
+                       ("long", 1_000, 1.0, 1), ("long", 50_000, 1.4, 1), ("long", 500_000, 1.9, 1)])
+    runs["baseline_mib"] = 45.0
+    fits = scaling.memory_fits(runs, cap_mb=256).set_index("strategy")
+    assert fits.loc["short", "memory"] == scaling.UNKNOWN, "+10 MiB per 100k rows would be 500 MiB at 5M"
+    assert fits.loc["short", "rows at cap"] < 5_000_000
+    assert fits.loc["long", "memory"] == "O(1)"
+    line = scaling.memory_line(fits.reset_index().iloc[0], 256)
+    assert "not enough range to tell" in line and "over the 256 MiB cap" in line
 
 
 def test_time_is_quadratic_from_a_slope_of_one_and_a_half_fitted_above_the_small_sizes():
@@ -91,12 +104,12 @@ def test_cap_outcomes_name_the_largest_survivor_and_the_first_kill():
     runs = runs_table([("greedy", 10_000, 20, 1), ("greedy", 30_000, 60, 2), ("greedy", 100_000, None, 1, "killed"),
                        ("lean", 10_000, 1, 1), ("lean", 500_000, 1, 5)])
     runs.loc[runs["status"] == "killed", ["rows_done", "killed_at_rss_bytes"]] = [84_000, 260 * MIB]
-    outcomes = scaling.cap_outcomes(runs).set_index("strategy")
+    outcomes = pods.cap_outcomes(runs).set_index("strategy")
     assert outcomes.loc["greedy", "largest survived"] == 30_000
     assert outcomes.loc["greedy", "first killed at"] == 100_000
     assert pd.isna(outcomes.loc["lean", "first killed at"])
-    line = scaling.cap_sentence(outcomes.reset_index().iloc[0], 256)
-    assert "killed at 100,000 rows (after 84,000 rows, tree RSS 260 MiB > 256 MiB)" in line
+    line = pods.cap_sentence(outcomes.reset_index().iloc[0], 256)
+    assert "**killed** at 100,000 rows (after 84,000 rows, tree RSS 260 MiB > 256 MiB)" in line
 
 
 # --- growth within a run ---
@@ -200,7 +213,9 @@ def test_an_experiment_whose_runs_all_failed_is_not_measured_and_says_why():
     assert leak.batch_size(Measured([result(batch=100), failed()])).verdict == NOT_MEASURED
     assert leak.cursor(Measured([]), None, "no binaries").effect == "not measured: no run of this experiment was made"
     table = verdicts.verdict_table([finding, kept])
-    assert leak.summary(table).endswith(f"not measured: {leak.CLIMBS}; kept list climbs")
+    said = leak.summary(table)
+    assert said.startswith("**Does method 3 climb by itself, DEBUG off?** Not measured")
+    assert said.endswith("not measured: kept list climbs")
 
 
 def test_the_verdict_table_has_one_row_per_finding():
@@ -263,6 +278,6 @@ def test_a_memory_cap_is_judged_on_the_runs_at_the_full_size_only():
 
 
 def test_offset_steps_over_every_earlier_page():
-    assert scaling.offset_rows_skipped(3000, 1000) == 0 + 1000 + 2000
-    assert scaling.offset_rows_skipped(2500, 1000) == 0 + 1000 + 2000
-    assert scaling.offset_rows_skipped(100_000, 1000) == 1000 * 100 * 99 // 2
+    assert offset.offset_rows_skipped(3000, 1000) == 0 + 1000 + 2000
+    assert offset.offset_rows_skipped(2500, 1000) == 0 + 1000 + 2000
+    assert offset.offset_rows_skipped(100_000, 1000) == 1000 * 100 * 99 // 2
