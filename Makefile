@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 MODE ?= full
 ROWS ?= 50000
 
-.PHONY: system setup test lint lab seed report bench bench-article bench-near-floor bench-walk bench-seed clean pg pg-stop
+.PHONY: system setup test lint lab seed report bench bench-article bench-near-floor bench-walk bench-seed bench-fanout clean pg pg-stop workers workers-stop
 
 setup: system $(STAMP)
 
@@ -74,6 +74,18 @@ pg: setup
 
 pg-stop: setup
 	@$(PY) -m labproject.labserver stop
+
+# The fan-out's broker (the lab's Redis under var/redis) and N Celery workers writing to $DATABASE_URL.
+N ?= 2
+workers: setup
+	@$(PY) -m labproject.fanout workers start $(N)
+
+workers-stop: setup
+	@$(PY) -m labproject.fanout workers stop
+
+# The walk fanned out over 1, 2 and 4 workers against sql_update and pipelined, and the chaos run (PostgreSQL).
+bench-fanout: setup
+	$(PY) -m labproject.benchmarks fanout
 
 clean:
 	rm -rf reports var/results

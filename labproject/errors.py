@@ -25,6 +25,10 @@ class DatabaseNotReady(LabError):
     """The database is unreachable, missing, or not migrated."""
 
 
+class BrokerNotReady(LabError):
+    """The task queue's broker is unreachable, refuses the password, or has no worker for the walk."""
+
+
 class BadInput(LabError):
     """A size, name, batch size or other argument is out of range."""
 

@@ -1,4 +1,5 @@
-"""Small facts about processes that every layer needs: what a failed one said, dying with a parent, signals."""
+"""Small facts about processes every layer needs: what a failed one said, an error in one line, dying with a
+parent, signals that interrupt like Ctrl-C."""
 
 from __future__ import annotations
 
@@ -8,13 +9,19 @@ import signal
 import threading
 from collections.abc import Iterator
 
-from labproject.database import redact
+from labproject.database import busy_note, redact
 
 
 def last_line(text: str, default: str = "") -> str:
     """Return the last non-empty line of a process's output, passwords masked: what a failed command says."""
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
     return redact(lines[-1])[:500] if lines else default
+
+
+def one_line(exc: BaseException) -> str:
+    """Return an exception as one line with its type, never with a password; a lock wait says so."""
+    text = " ".join(str(exc).split()) or "(no message)"
+    return redact(f"{type(exc).__name__}: {text}")[:400] + busy_note(text)
 
 
 def die_with_parent() -> None:

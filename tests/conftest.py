@@ -17,7 +17,8 @@ import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-pytest_plugins = ["tests.pg_fixtures"]  # the PostgreSQL cluster and per-test databases
+# The PostgreSQL cluster and per-test databases; the fan-out's Redis and workers.
+pytest_plugins = ["tests.pg_fixtures", "tests.fanout_lab"]
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,8 @@ Suites:
 - ``walk``: the walk library's ``update_rows`` (method auto, checkpoints, only-changed writes) against
   ``sql_update`` (goal 1.5x) and against the plain listing notebook 04 used to hand out, and its memory
   from 50k to 5M rows (flat).
+- ``fanout``: the walk fanned out over 1, 2 and 4 Celery workers against ``sql_update`` and ``pipelined``
+  at 1,000,000 rows on PostgreSQL, the fleet's PSS, and a chaos run (goal: 2 workers <= 1.6x sql_update).
 - ``near-floor``: ``pipelined`` against ``sql_update`` at 500,000 rows (goal: 1.3x on SQLite, 1.5x on
   PostgreSQL), its process tree's PSS above baseline (goal < 32 MiB, flat to 5M rows), what reading
   PSS costs, and on PostgreSQL ``partitioned`` with 1, 2 and 4 processes.
@@ -212,7 +214,13 @@ def walk(args) -> int:
     return 0 if ratio <= 1.5 and flat else 1
 
 
-SUITES = {"article": article, "strategies": strategies, "near-floor": near_floor, "walk": walk}
+def fanout(args) -> int:
+    from labproject.benchmarks.fanout import fanout as suite
+
+    return suite(args)
+
+
+SUITES = {"article": article, "strategies": strategies, "near-floor": near_floor, "walk": walk, "fanout": fanout}
 
 
 def main(argv: list[str] | None = None) -> int:

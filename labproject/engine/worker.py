@@ -20,7 +20,7 @@ from pathlib import Path
 
 from labproject.engine import memory
 from labproject.engine.progress import FINISHING, ProgressBoard
-from labproject.processes import die_with_parent
+from labproject.processes import die_with_parent, one_line
 
 
 def prepare_table(target, vendor: str) -> None:
@@ -42,14 +42,6 @@ def prepare_table(target, vendor: str) -> None:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         elif vendor == "postgresql":
             cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(target.table)}")
-
-
-def one_line(exc: BaseException) -> str:
-    """Return an exception as one line with its type, never with a password; a lock wait says so."""
-    from labproject.database import busy_note, redact
-
-    text = " ".join(str(exc).split()) or "(no message)"
-    return redact(f"{type(exc).__name__}: {text}")[:400] + busy_note(text)
 
 
 def run(spec_text: str, board: ProgressBoard) -> dict:

@@ -412,9 +412,16 @@ def _spinner(out: TextIO):
     """Return a spinner that counts the seconds waited: a bar in a terminal or a notebook, silent elsewhere."""
     from tqdm.auto import tqdm
 
-    shown = out.isatty() or "ipykernel" in sys.modules
+    shown = out.isatty() or _in_notebook()
     return tqdm(total=None, desc="waiting for the lab lock", bar_format="{desc}: {elapsed}", file=out,
                 disable=not shown, mininterval=0.5)
+
+
+def _in_notebook() -> bool:
+    """Tell whether this process is a Jupyter kernel (where tqdm.auto draws a widget)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 @contextlib.contextmanager

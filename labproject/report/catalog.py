@@ -54,4 +54,8 @@ PAGES: list[Page] = [
     Page("06_your_own_table", "Your own table: a second model, its strategies, and the command generated for it",
          quick={"rows": 3000, "slow_rows": 1000, "repeats": 1, "postgres": "off"},
          full={"rows": 200_000, "slow_rows": 5000, "repeats": 2}),
+    Page("07_more_than_one_worker", "More than one worker: the walk fanned out over Celery, measured and killed on "
+         "purpose",
+         quick={"rows": 3000, "sqlite_rows": 3000, "workers": [1, 2], "postgres": "off", "demo_rows": 2000},
+         full={"rows": 200_000, "sqlite_rows": 50_000, "workers": [1, 2, 4], "repeats": 1, "demo_rows": 20_000}),
 ]

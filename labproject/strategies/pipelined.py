@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 from labproject.strategies.base import POSTGRESQL, SQLITE, strategy
 from labproject.walk import Walk
 from labproject.walk.pipeline import with_reader_process, with_reader_thread
@@ -18,6 +20,8 @@ def sqlite_ready(walk: Walk) -> str | None:
         return "pipelined needs an SQLite file that a second process can open, not an in-memory database"
     if walk.connection.in_atomic_block:
         return "pipelined forks a reader and cannot run inside an open transaction (atomic block)"
+    if multiprocessing.current_process().daemon:
+        return "pipelined forks a reader, which a daemonic process (a Celery prefork worker's) may not do"
     with walk.connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")
         mode = cursor.fetchone()[0]

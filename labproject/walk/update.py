@@ -208,6 +208,10 @@ def walk_target(target: Target, *, batch_size: int = 1000, method: str = "auto",
             observe(w)
 
     walk.on_progress = on_progress
+    if chosen.resumable and not dry_run and not resume:
+        # A walk started afresh owns its checkpoint from the start, so the row never shows an older run's
+        # position and the final state can be recorded without rewriting the committed one.
+        checkpoints.start(name, walk.bounds.after)
     started = time.perf_counter()
     try:
         with signals_interrupt():
