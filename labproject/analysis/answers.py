@@ -275,6 +275,38 @@ def own_table(table: pd.DataFrame, outcomes: list[dict], *, what: str, runs: pd.
             "facts": facts, "quotes": quotes_by_strategy(runs[runs["status"] == "ok"])}
 
 
+def fan_out(scaled: pd.DataFrame | None, table: pd.DataFrame | None, missing: dict[str, str]) -> dict:
+    """Page 07: how far more workers carry the walk on each backend, and what a killed worker cost."""
+    from labproject.analysis import fanout
+
+    if scaled is None or table is None:
+        why = "; ".join(f"{b}: {reason}" for b, reason in missing.items()) or "no run"
+        return {"answer": f"Not measured here ({why}).", "article": "Nothing measured to set beside the article.",
+                "facts": {"missing": missing}, "quotes": []}
+    parts, facts = [], {}
+    for backend, mine in scaled.groupby("backend", sort=False):
+        best = mine.loc[mine["rows_per_second"].idxmax()]
+        at = fanout.flattens_at(scaled, backend)
+        parts.append(f"on {backend} {int(best['workers'])} worker(s) walked {best['rows_per_second']:,.0f} rows/s "
+                     f"({best['speedup']:.2f}x one worker)"
+                     + (f", flattening after {at}" if at is not None else ""))
+        facts[backend] = {"workers": int(best["workers"]), "rows_per_second": float(best["rows_per_second"]),
+                          "speedup": float(best["speedup"]), "flattens_at": at,
+                          "fleet_pss_mib": float(best["fleet_pss_mib"])}
+    chaos = table[table["chaos"]]
+    kill = ""
+    if len(chaos):
+        run = chaos.iloc[0]
+        cost = run["seconds"] - fanout.median_seconds(table, int(run["workers"]), run["backend"])
+        kill = (f" A worker killed mid-range cost {cost:+.2f} s and left "
+                f"{'every row right' if run['verified_ok'] else 'ROWS WRONG'}.")
+    return {"answer": "; ".join(parts) + "." + kill,
+            "article": ("The article's loops run in one process; fanning a keyset walk out over workers adds "
+                        "throughput only while cores and the database have room, and each worker's memory is "
+                        "its own (the fleet's PSS grows with the workers)."),
+            "facts": facts, "quotes": []}
+
+
 def _records(table: pd.DataFrame | None) -> list[dict]:
     """Return a table's rows as JSON-safe dicts (NaN becomes None)."""
     if table is None or table.empty:
@@ -290,4 +322,4 @@ def _missing(value) -> bool:
         return False
 
 
-__all__ = ["five_methods", "faster", "leak", "own_table", "playground", "quote", "scaling", "start_here"]
+__all__ = ["fan_out", "five_methods", "faster", "leak", "own_table", "playground", "quote", "scaling", "start_here"]

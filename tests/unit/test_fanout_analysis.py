@@ -46,3 +46,16 @@ def test_the_chaos_line_names_the_extra_time_and_the_redelivered_range():
     line = analysis.chaos_line(analysis.runs_table(RUNS))
     assert "6.50 s against 5.50 s without the kill (+1.00 s), 1 range(s) redelivered" in line
     assert "every row right" in line
+
+
+def test_page_07s_answer_follows_the_runs():
+    from labproject.analysis import answers
+
+    table = analysis.runs_table(RUNS)
+    box = answers.fan_out(analysis.scaling_table(table), table, {})
+    assert "4 worker(s) walked 20,000 rows/s (2.00x one worker), flattening after 2" in box["answer"]
+    assert "killed mid-range cost +1.00 s and left every row right" in box["answer"]
+    faster = analysis.runs_table([summary(1, 10.0), summary(2, 4.0), summary(4, 2.0)])
+    assert "4 worker(s) walked 50,000 rows/s (5.00x one worker)." in answers.fan_out(
+        analysis.scaling_table(faster), faster, {})["answer"]
+    assert "sqlite: no redis" in answers.fan_out(None, None, {"sqlite": "no redis"})["answer"]
