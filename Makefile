@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 MODE ?= full
 ROWS ?= 50000
 
-.PHONY: system setup test lint lab seed report bench bench-article bench-near-floor bench-walk bench-seed bench-fanout clean pg pg-stop workers workers-stop
+.PHONY: system setup test lint lab seed report bench bench-article bench-near-floor bench-walk bench-peers bench-seed \
+	bench-fanout clean pg pg-stop mariadb mariadb-stop pgbouncer pgbouncer-stop redis redis-stop workers workers-stop
 
 setup: system $(STAMP)
 
@@ -68,12 +69,39 @@ bench-walk: setup
 bench-near-floor: setup
 	$(PY) -m labproject.benchmarks near-floor
 
-# The lab's own PostgreSQL server under var/pg/ (loopback only); prints the DATABASE_URL to use.
+# The libraries a user would install instead, beside the lab's ways and both floors (DATABASE_URL for PostgreSQL).
+bench-peers: setup
+	$(PY) -m labproject.benchmarks peers
+
+# The lab's own servers under var/<name>/ (loopback only, generated passwords); each prints the URL to use,
+# so `export $$(make -s mariadb)` works. POOLER=transaction puts PgBouncer in front (the same as make pgbouncer).
+POOLER ?=
+
 pg: setup
-	@$(PY) -m labproject.labserver start
+	@$(PY) -m labproject.servers pg start --pooler "$(POOLER)"
 
 pg-stop: setup
-	@$(PY) -m labproject.labserver stop
+	@$(PY) -m labproject.servers pg stop
+
+mariadb: setup
+	@$(PY) -m labproject.servers mariadb start
+
+mariadb-stop: setup
+	@$(PY) -m labproject.servers mariadb stop
+
+# PgBouncer in transaction pooling mode in front of the lab's PostgreSQL (started if needed).
+pgbouncer: setup
+	@$(PY) -m labproject.servers pgbouncer start
+
+pgbouncer-stop: setup
+	@$(PY) -m labproject.servers pgbouncer stop
+
+# Redis with a password and the append-only file on: the Celery workers' broker.
+redis: setup
+	@$(PY) -m labproject.servers redis start
+
+redis-stop: setup
+	@$(PY) -m labproject.servers redis stop
 
 # The fan-out's broker (the lab's Redis under var/redis) and N Celery workers writing to $DATABASE_URL.
 N ?= 2

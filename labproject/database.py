@@ -4,6 +4,11 @@ SQLite is the default lab database. Its pragmas are chosen here, once, because p
 ``save()`` on SQLite is dominated by journal commits: the same method differs tenfold
 between ``synchronous=FULL`` on a slow disk and WAL with ``synchronous=NORMAL``. Every
 result records the pragmas in force (see ``labproject.engine.environment``).
+
+A PostgreSQL URL may say that a pooler sits between the lab and the server (``?pooler=transaction``,
+what ``make pgbouncer`` prints): the lab then sets ``DISABLE_SERVER_SIDE_CURSORS`` as Django requires
+behind a transaction pooler, records the pooler with every result (``LAB_POOLER`` in the settings)
+and refuses the strategies that need one server session for the whole walk.
 """
 
 from __future__ import annotations
@@ -17,7 +22,12 @@ from labproject.errors import ConfigError
 SUPPORTED_ENGINES = {
     "django.db.backends.sqlite3": "sqlite",
     "django.db.backends.postgresql": "postgresql",
+    "django.db.backends.mysql": "mysql",  # MySQL and MariaDB; Django's connection.vendor says "mysql"
 }
+POOLERS = {"transaction"}  # the pooling modes the lab knows; session pooling changes nothing it measures
+# What every MySQL/MariaDB connection of the lab asks for: Django's recommended character set, the
+# client's LOAD DATA LOCAL (the seeding loader), and a bounded wait for an unreachable server.
+MYSQL_OPTIONS = {"charset": "utf8mb4", "local_infile": 1, "connect_timeout": 10}
 
 # WAL lets a reader and a writer work at once (the pipelined strategy needs it) and, with
 # synchronous=NORMAL, a commit appends to the WAL without an fsync: the setting Django's
@@ -76,7 +86,7 @@ def database_config(url: str) -> dict:
     if engine not in SUPPORTED_ENGINES:
         raise ConfigError(
             f"DATABASE_URL {redact(url)!r} names an unsupported engine ({engine or 'none'}); "
-            "use sqlite:///path or postgres://user:password@host:port/name"
+            "use sqlite:///path, postgres://user:password@host:port/name or mysql://user:password@host:port/name"
         )
     if engine == "django.db.backends.sqlite3":
         name = config.get("NAME") or ""
@@ -89,18 +99,34 @@ def database_config(url: str) -> dict:
             "timeout": busy_timeout(),
         }
         config["TEST"] = {"NAME": str(Path(name).with_suffix(".test.sqlite3"))}
+    elif engine == "django.db.backends.mysql":
+        config["OPTIONS"] = {**MYSQL_OPTIONS, **config.get("OPTIONS", {}),
+                             # A statement blocked by another connection's row lock fails after the busy timeout.
+                             "init_command": f"SET SESSION innodb_lock_wait_timeout = {busy_timeout()}"}
     else:
-        # libpq waits for an unreachable host as long as TCP retries (minutes); the lab says so after 10 s.
         options = config.setdefault("OPTIONS", {})
+        pooler = options.pop("pooler", None)
+        if pooler is not None and pooler not in POOLERS:
+            raise ConfigError(f"DATABASE_URL {redact(url)!r}: pooler={pooler!r} is not one of {sorted(POOLERS)}")
+        config["LAB_POOLER"] = pooler
+        # libpq waits for an unreachable host as long as TCP retries (minutes); the lab says so after 10 s.
         options.setdefault("connect_timeout", 10)
-        # A statement blocked by another connection's lock fails after the busy timeout instead of hanging.
-        options["options"] = f"{options.get('options', '')} -c lock_timeout={busy_timeout()}s".strip()
-        if os.environ.get("LAB_DISABLE_SERVER_SIDE_CURSORS", "0") == "1":
-            # What a transaction-pooling proxy forces: iterator() then fetches the whole result client-side.
-            config["DISABLE_SERVER_SIDE_CURSORS"] = True
+        if pooler is None:
+            # A statement blocked by another connection's lock fails after the busy timeout instead of hanging.
+            # PgBouncer refuses the startup option that carries it, so through a pooler the server's own applies.
+            options["options"] = f"{options.get('options', '')} -c lock_timeout={busy_timeout()}s".strip()
+        # Django requires this behind a transaction pooler: iterator() then fetches the whole result
+        # client-side. LAB_DISABLE_SERVER_SIDE_CURSORS=1/0 forces it either way (0: to see what breaks).
+        forced = os.environ.get("LAB_DISABLE_SERVER_SIDE_CURSORS", "")
+        config["DISABLE_SERVER_SIDE_CURSORS"] = forced == "1" if forced in {"0", "1"} else pooler == "transaction"
     return config
 
 
 def backend_name(engine: str) -> str:
-    """Return the lab's short name (``sqlite``/``postgresql``) for a Django engine path."""
+    """Return the lab's short name (``sqlite``/``postgresql``/``mysql``) for a Django engine path."""
     return SUPPORTED_ENGINES[engine]
+
+
+def pooler_of(config: dict) -> str | None:
+    """Return the pooler a DATABASES entry says sits in front of its server (``"transaction"``), or None."""
+    return config.get("LAB_POOLER")

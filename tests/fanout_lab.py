@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,23 +37,6 @@ def wait_for(condition, deadline: float = 120.0, what: str = "condition"):
             return found
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture(scope="session")
-def redis_server():
-    """A Redis server of the lab's own in a temporary folder for the whole session, stopped at the end."""
-    from labproject.servers.redis import RedisServer
-
-    if shutil.which("redis-server") is None:
-        pytest.fail("no redis-server found; install it with `apt-get install redis-server` (Debian/Ubuntu)",
-                    pytrace=False)
-    server = RedisServer(Path(tempfile.mkdtemp(prefix="lab-redis-test-")))
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(server.root, ignore_errors=True)
 
 
 @dataclass

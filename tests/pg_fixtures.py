@@ -1,6 +1,6 @@
 """PostgreSQL for the tests: one throwaway cluster on loopback per session, a fresh database per test.
 
-The cluster is the lab server's own code (``labproject.labserver``) pointed at a temporary folder.
+The cluster is the lab server's own code (``labproject.servers.postgres``) pointed at a temporary folder.
 Missing server binaries fail every PostgreSQL test with one line saying how to install them:
 CI installs them, so a silent skip would hide that the PostgreSQL half never ran.
 """
@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from labproject.errors import LabError
-from labproject.labserver import LabServer, find_binaries
+from labproject.servers.postgres import LabServer, find_binaries
 
 TEST_STRATEGIES = "tests.strategies_for_tests,tests.strategies_for_pg_tests"
 

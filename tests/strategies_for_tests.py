@@ -66,3 +66,11 @@ def slow_walk(ctx):
         obj.field = some_calculation(obj)
         obj.save(update_fields=["field"])
         ctx.advance()
+
+
+@strategy("test_claims_key", "Writes the calculation but says it writes the key", family="experiment",
+          verify_sql=lambda target, vendor: '"id"', why="Proves a run is checked against what its strategy says.")
+def claims_key(walk):
+    from labproject.strategies.floor import sql_update
+
+    sql_update(walk)

@@ -11,8 +11,9 @@ import pandas as pd
 from labproject.analysis.floor import FLOOR
 
 BATCHED_FLOOR = "sql_update_batched"
-LIBRARY = "update_rows"  # the walk library as a user calls it
+WALK_LIBRARY = "update_rows"  # the walk library as a user calls it
 PIPELINED = "pipelined"
+LIBRARY = "library"  # the peers' family
 SERIAL = ("keyset", "cursor")  # Python-side, one process, reading without OFFSET
 # What a walk does when rows are inserted or deleted while it runs, by family.
 WALK = {
@@ -85,6 +86,9 @@ def for_backend(table: pd.DataFrame, *, cap_mb: int, gain: float = 0.2, busy: pd
                     "why": WALK[ok.loc[best, "family"]] + ("; the article's methods: " + WALK["article"]
                                                            if len(paged) else "")})
     out.append(_memory_limit(python, fits, best, rows, cap_mb))
+    library = _library(python, best)
+    if library:
+        out.append(library)
     return [{**row, "backend": backend} for row in out]
 
 
@@ -111,6 +115,21 @@ def _pooler(ok: pd.DataFrame, fits: pd.DataFrame) -> dict:
     if pick is None:
         return {"situation": POOLER, "use": "not measured", "measured": "no keyset run under the limit", "why": why}
     return {"situation": POOLER, "use": pick, "measured": _measured(ok.loc[pick]), "why": why}
+
+
+def _library(python: pd.DataFrame, best: str) -> dict | None:
+    """Name the fastest peer (family ``library``) measured, and what it costs against the lab's pick."""
+    peers = python[python["family"] == LIBRARY].sort_values("x floor")
+    if peers.empty:
+        return None
+    peer = peers.index[0]
+    times = peers.loc[peer, "x floor"] / python.loc[best, "x floor"]
+    others = ", ".join(f"{name} {row['x floor']:.1f}x" for name, row in peers.iloc[1:].iterrows())
+    return {"situation": "you would rather install a library than keep a walk of your own", "use": peer,
+            "measured": _measured(peers.loc[peer]),
+            "why": "the fastest of the libraries measured" + (f" (then {others})" if others else "")
+                   + f"; it takes {times:.1f}x {best}'s time per row, and the walk library "
+                   f"(labproject.walk.update_rows) brings the lab's ways to any model"}
 
 
 def _pipelined(ok: pd.DataFrame, best: str, gain: float, backend: str, busy: pd.DataFrame | None) -> dict:
@@ -195,9 +214,9 @@ def listing_line(outcome: dict, table: pd.DataFrame, advice: pd.DataFrame | None
     method = outcome.get("method")
     said = [f"on {backend} the command took **{ratio:.1f}x** `{FLOOR}`'s time per row (one run, method `{method}` "
             "chosen by `auto`)"]
-    if LIBRARY in mine.index and pd.notna(mine.loc[LIBRARY, "x floor"]):
-        said.append(f"the engine's runs of the library itself (`{LIBRARY}`: checkpoints, only-changed writes) took "
-                    f"{mine.loc[LIBRARY, 'x floor']:.1f}x")
+    if WALK_LIBRARY in mine.index and pd.notna(mine.loc[WALK_LIBRARY, "x floor"]):
+        said.append(f"the engine's runs of the library itself (`{WALK_LIBRARY}`: checkpoints, only-changed writes) "
+                    f"took {mine.loc[WALK_LIBRARY, 'x floor']:.1f}x")
     if method in mine.index and pd.notna(mine.loc[method, "x floor"]):
         said.append(f"of `{method}` alone {mine.loc[method, 'x floor']:.1f}x")
     line = "; ".join(said)

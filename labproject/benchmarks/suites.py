@@ -3,9 +3,10 @@
 Suites:
 - ``article``: the five methods at 50,000 rows, 3 repeats: queryset_loop's peak above baseline
   against iterator_save's (goal >= 3x) and the whole compare's duration (goal < 3 minutes).
-- ``strategies``: every strategy at 500,000 rows against the in-SQL floor: the fastest Python-side
-  one within 2.0x of ``sql_update``, at least 20x faster than ``paginator_bulk_update``, under 16 MiB
-  above baseline, and flat from 50k to 5M rows (``--huge-rows 0`` skips the 5M run).
+- ``strategies``: every strategy at 500,000 rows against the in-SQL floor, the peers printed beside them:
+  the lab's fastest Python-side one within 2.0x of ``sql_update``, at least 20x faster than
+  ``paginator_bulk_update``, under 16 MiB above baseline, and flat from 50k to 5M rows (``--huge-rows 0``
+  skips the 5M run).
 - ``walk``: the walk library's ``update_rows`` (method auto, checkpoints, only-changed writes) against
   ``sql_update`` (goal 1.5x) and against the plain listing notebook 04 used to hand out, and its memory
   from 50k to 5M rows (flat).
@@ -14,6 +15,10 @@ Suites:
 - ``near-floor``: ``pipelined`` against ``sql_update`` at 500,000 rows (goal: 1.3x on SQLite, 1.5x on
   PostgreSQL), its process tree's PSS above baseline (goal < 32 MiB, flat to 5M rows), what reading
   PSS costs, and on PostgreSQL ``partitioned`` with 1, 2 and 4 processes.
+- ``peers``: the libraries a user would install instead (the ``library`` family) beside the lab's ways, in
+  one compare at 500,000 rows (SQLite) or 200,000 (PostgreSQL), 3 repeats: time against ``sql_update``
+  and ``write_floor``, memory, the goal (the lab's fastest Python-side way at least 2x faster than the
+  fastest peer, at most 16 MiB more), and a grouped cProfile of each peer's first rows.
 
 Timings on a shared machine are noisy, so targets are ratios between runs of the same invocation.
 Without ``DATABASE_URL`` the benchmark uses its own SQLite file, ``var/bench.sqlite3``, and leaves
@@ -63,7 +68,7 @@ def _medians(runs: pd.DataFrame) -> pd.DataFrame:
         runs=("status", "size"), wall_s=("wall_seconds", "median"), wall_min=("wall_seconds", "min"),
         wall_max=("wall_seconds", "max"), peak_mib=("peak_above_baseline_mib", "median"),
         tree_peak_mib=("tree_peak_above_baseline_mib", "median"), processes=("processes", "max"),
-        baseline_mib=("baseline_mib", "median"),
+        memory_mib=("memory_above_baseline_mib", "median"), baseline_mib=("baseline_mib", "median"),
     )
     failed = runs[runs["status"] != "ok"].groupby("strategy")["status"].agg(lambda s: ",".join(sorted(set(s))))
     order = list(dict.fromkeys(runs["strategy"]))
@@ -79,6 +84,11 @@ def _describe_machine(runs: pd.DataFrame) -> str:
 
 def _verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
+
+
+def _times(gain: float) -> str:
+    """Say a speed ratio the way round a reader reads it: 2.50x faster, or 1.30x slower."""
+    return f"{gain:.2f}x faster" if gain >= 1 else f"{1 / gain:.2f}x slower"
 
 
 def article(args) -> int:
@@ -103,7 +113,7 @@ def strategies(args) -> int:
     from labproject import strategies as registry
 
     backend = connection.vendor
-    chosen = registry.applicable(backend)
+    chosen = registry.applicable(backend, peers=True)  # the peers printed beside the lab's own
     rows = args.rows or 500_000
     runs = _run([s.name for s in chosen], rows, args.repeats or 1, "bench-strategies")
     table = _medians(runs)
@@ -111,8 +121,8 @@ def strategies(args) -> int:
     table["x_sql_update"] = table["wall_s"] / floor
     print(f"Every strategy at {rows:,} rows x 300 B, DEBUG off, batch 1000; {_describe_machine(runs)}")
     print(table.round(2).to_string())
-    python_side = [s.name for s in chosen if s.python_side and s.name in table.index and pd.notna(table.loc[s.name,
-                                                                                                          "wall_s"])]
+    python_side = [s.name for s in chosen if s.python_side and not s.peer and s.name in table.index
+                   and pd.notna(table.loc[s.name, "wall_s"])]
     best = min(python_side, key=lambda n: table.loc[n, "wall_s"])
     a = table.loc[best, "x_sql_update"]
     b = table.loc["paginator_bulk_update", "wall_s"] / table.loc[best, "wall_s"]
@@ -193,7 +203,6 @@ def walk(args) -> int:
     table = _medians(runs)
     floor = table.loc["sql_update", "wall_s"]
     table["x_sql_update"] = table["wall_s"] / floor
-    table["memory_mib"] = table[["peak_mib", "tree_peak_mib"]].max(axis=1)
     print(f"The walk library at {rows:,} rows x 300 B, DEBUG off, batch 1000; {_describe_machine(runs)}")
     print(table.round(2).to_string())
     ratio = table.loc["update_rows", "x_sql_update"]
@@ -204,8 +213,8 @@ def walk(args) -> int:
     peaks = {rows: table.loc["update_rows", "memory_mib"]}
     for size in sizes:
         if size not in peaks:
-            more = _medians(_run(["update_rows"], size, 1, f"bench-walk-{size}"))
-            peaks[size] = more[["peak_mib", "tree_peak_mib"]].max(axis=1).loc["update_rows"]
+            peaks[size] = _medians(_run(["update_rows"], size, 1, f"bench-walk-{size}")).loc["update_rows",
+                                                                                             "memory_mib"]
     growth = max(peaks.values()) - min(peaks.values())
     line = ", ".join(f"{size:,} rows {peaks[size]:.1f} MiB" for size in sorted(peaks))
     flat = growth < 4
@@ -220,7 +229,74 @@ def fanout(args) -> int:
     return suite(args)
 
 
-SUITES = {"article": article, "strategies": strategies, "near-floor": near_floor, "walk": walk, "fanout": fanout}
+# The peers suite: the lab's side of the comparison, and the goal it must meet against the fastest peer.
+PEERS_LAB = ["sql_update", "write_floor", "orm_expression_update", "pipelined", "update_rows",
+             "keyset_update_from_values", "paginator_bulk_update"]
+PEERS_LAB_PYTHON = ["pipelined", "update_rows", "keyset_update_from_values"]
+PEERS_GAIN, PEERS_MORE_MIB = 2.0, 16.0
+PEERS_PROFILED_LAB = "keyset_update_from_values"  # the lab's serial writer: pipelined without its reader
+
+
+def peers(args) -> int:
+    """The libraries a user would install instead, beside the lab's ways and both floors, and where their time goes."""
+    from django.db import connection
+
+    from labproject import strategies as registry
+    from labproject.benchmarks.peer_profile import format_difference, format_profile, profile_strategy
+    from labproject.engine.environment import libraries
+
+    backend = connection.vendor
+    library = [s.name for s in registry.applicable(backend, peers=True) if s.peer]
+    rows = args.rows or (500_000 if backend == "sqlite" else 200_000)
+    runs = _run(library + PEERS_LAB, rows, args.repeats or 3, "bench-peers")
+    table = _medians(runs)
+    for floor in ("sql_update", "write_floor"):
+        table[f"x_{floor}"] = table["wall_s"] / table.loc[floor, "wall_s"]
+    print(f"The peers at {rows:,} rows x 300 B, DEBUG off, batch 1000, one compare, round-robin; "
+          f"{_describe_machine(runs)}; " + ", ".join(f"{name} {version}" for name, version in libraries().items()))
+    print("memory_mib: median over runs of the worker's RSS peak or its process tree's PSS peak above baseline, "
+          "whichever is larger")
+    columns = ["runs", "wall_s", "wall_min", "wall_max", "x_sql_update", "x_write_floor", "memory_mib", "processes",
+               "failed"]
+    print(table[columns].round(2).to_string())
+    ok = table["wall_s"].notna()
+    peer, lab = (min((n for n in names if ok.get(n, False)), key=lambda n: table.loc[n, "wall_s"], default=None)
+                 for names in (library, PEERS_LAB_PYTHON))
+    if peer is None or lab is None:
+        print(f"no verified run of {'a peer' if peer is None else 'the lab'}: no comparison")
+        return 1
+
+    def against_peer(name: str) -> tuple[float, float]:
+        return (table.loc[peer, "wall_s"] / table.loc[name, "wall_s"],
+                table.loc[name, "memory_mib"] - table.loc[peer, "memory_mib"])
+
+    gain, more = against_peer(lab)
+    met = gain >= PEERS_GAIN and more <= PEERS_MORE_MIB
+    for role, name in (("fastest peer", peer), ("the lab's fastest Python-side way", lab)):
+        print(f"{role}: {name}, {table.loc[name, 'wall_s']:.2f} s = {table.loc[name, 'x_sql_update']:.2f}x "
+              f"sql_update, {table.loc[name, 'x_write_floor']:.2f}x write_floor")
+    print(f"{lab} is {_times(gain)} than {peer} (goal >= {PEERS_GAIN:.0f}x faster) at {more:+.1f} MiB against "
+          f"its memory (goal <= +{PEERS_MORE_MIB:.0f}): {_verdict(met)}")
+    if lab != "update_rows" and ok.get("update_rows", False):
+        gain, more = against_peer("update_rows")
+        print(f"update_rows (what a reader's command runs: auto, checkpoints, only-changed writes) is {_times(gain)} "
+              f"than {peer} at {more:+.1f} MiB")
+    if ok.get("orm_expression_update", False):
+        print(f"orm_expression_update (Django's ORM, in the database) = "
+              f"{table.loc['orm_expression_update', 'x_sql_update']:.2f}x sql_update")
+    sample = args.profile_rows
+    print(f"Where the time goes: cProfile of each walk's first {sample:,} rows, batch 1000, in this process "
+          "(shares of the profiled time; cProfile inflates Python calls more than C and I/O)")
+    profiles = {name: profile_strategy(name, rows=sample, batch_size=1000) for name in [PEERS_PROFILED_LAB, *library]}
+    for name, seconds in profiles.items():
+        print("  " + format_profile(name, seconds, sample))
+    for name in library:
+        print("  " + format_difference(name, profiles[name], PEERS_PROFILED_LAB, profiles[PEERS_PROFILED_LAB]))
+    return 0 if met and not table["failed"].any() else 1
+
+
+SUITES = {"article": article, "strategies": strategies, "near-floor": near_floor, "walk": walk, "peers": peers,
+          "fanout": fanout}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -229,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, help="table size (default: the suite's)")
     parser.add_argument("--repeats", type=int, help="repeats per strategy (default: the suite's)")
     parser.add_argument("--huge-rows", type=int, default=5_000_000, help="the flatness check's largest size")
+    parser.add_argument("--profile-rows", type=int, default=10_000, help="rows each peer walks under cProfile")
     args = parser.parse_args(argv)
     _setup()
     from labproject.errors import exit_code_of

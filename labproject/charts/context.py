@@ -56,7 +56,8 @@ def _backends(runs: pd.DataFrame) -> str:
         mine = runs[runs["backend"] == backend]
         pragmas = [f"{name} {value}" for name in ("journal_mode", "synchronous")
                    for value in _distinct(mine.get(name, pd.Series(dtype=object)))]
-        named.append(backend_name(backend, runs) + (f" ({', '.join(pragmas)})" if pragmas else ""))
+        poolers = [f" through a {mode} pooler" for mode in _distinct(mine.get("pooler", pd.Series(dtype=object)))]
+        named.append(backend_name(backend, runs) + "".join(poolers) + (f" ({', '.join(pragmas)})" if pragmas else ""))
     return " and ".join(named)
 
 

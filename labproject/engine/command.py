@@ -24,8 +24,11 @@ def add_run_arguments(parser) -> None:
     parser.add_argument("--probes", default="rss", help="comma list of rss,tracemalloc,pympler,queries,memray")
     parser.add_argument("--memory-cap-mb", help="SIGKILL a worker whose process tree's RSS passes this")
     parser.add_argument("--debug", action="store_true", help="run the workers with DEBUG=True")
-    parser.add_argument("--no-server-side-cursors", action="store_true",
-                        help="set DISABLE_SERVER_SIDE_CURSORS (PostgreSQL), as behind a transaction pooler")
+    cursors = parser.add_mutually_exclusive_group()
+    cursors.add_argument("--no-server-side-cursors", action="store_true",
+                         help="set DISABLE_SERVER_SIDE_CURSORS (PostgreSQL), as behind a transaction pooler")
+    cursors.add_argument("--server-side-cursors", action="store_true",
+                         help="keep them on even behind a transaction pooler (to see what Django's rule prevents)")
     parser.add_argument("--partitions", help="worker processes for partitioned strategies (default: cores)")
     parser.add_argument("--timeout", help="seconds after which a run is killed and recorded as an error")
     parser.add_argument("--label", default="", help="a word to put in the session folder's name")
@@ -44,6 +47,8 @@ def specs_from_options(names: list[str], options: dict) -> list:
     """Build one validated RunSpec per strategy name from parsed command options."""
     from django.db import connection
 
+    from labproject.database import pooler_of
+
     common = {
         **table_from_options(options, default_rows=50_000),
         "backend": connection.vendor,
@@ -52,7 +57,9 @@ def specs_from_options(names: list[str], options: dict) -> list:
         "repeats": whole_number("--repeats", options["repeats"]),
         "probes": tuple(name_list(options["probes"])),
         "debug": options["debug"],
-        "server_side_cursors": not options["no_server_side_cursors"],
+        # None: what Django does on this database (off behind a transaction pooler and on MySQL)
+        "server_side_cursors": False if options["no_server_side_cursors"] else options["server_side_cursors"] or None,
+        "pooler": pooler_of(connection.settings_dict),
         "force": options["force"],
     }
     if options["memory_cap_mb"] is not None:
@@ -84,7 +91,8 @@ def run_and_report(names: list[str], options: dict, stdout) -> None:
     else:
         spec = specs[0]
         stdout.write(
-            f"{spec.rows:,} rows x {spec.payload_bytes} B on {spec.backend}, batch {spec.batch_size}, "
+            f"{spec.rows:,} rows x {spec.payload_bytes} B on {spec.backend}"
+            f"{f' through a {spec.pooler} pooler' if spec.pooler else ''}, batch {spec.batch_size}, "
             f"DEBUG {'on' if spec.debug else 'off'}, probes {','.join(spec.probes)}; session {results[0].session}"
         )
         stdout.write(format_table(summarize(runs_table(results))))

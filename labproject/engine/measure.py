@@ -38,8 +38,20 @@ def specs(strategies: Iterable[str], *, rows: int, repeats: int = 1, probes: Seq
     The specs are for the database this kernel uses, or the one ``database_url`` names.
     """
     backend = backend_of(database_url)
+    options.setdefault("pooler", pooler_of_url(database_url))
     return [RunSpec(strategy=name, rows=rows, repeats=repeats, probes=tuple(probes), backend=backend, **options)
             for name in strategies]
+
+
+def pooler_of_url(database_url: str | None) -> str | None:
+    """Return the pooler a URL says sits in front of its server, or this kernel's when it is empty or None."""
+    from labproject.database import database_config, pooler_of
+
+    if not database_url:
+        from django.db import connection
+
+        return pooler_of(connection.settings_dict)
+    return pooler_of(database_config(database_url))
 
 
 def run(plan: Sequence[RunSpec], *, label: str = "", observers: Sequence = (),

@@ -185,7 +185,11 @@ class Database(Section):
 
 @dataclass(frozen=True)
 class Environment(Section):
-    """Where a run ran: the machine, the interpreter, Django, and the database with its settings."""
+    """Where a run ran: the machine, the interpreter, Django, the database with its settings, and the peers.
+
+    ``libraries`` maps each peer library a registered strategy calls (its PyPI name) to the version
+    installed, or None; results written before it existed read as ``{}``.
+    """
 
     cores: int | None
     memory_bytes: int | None
@@ -193,6 +197,7 @@ class Environment(Section):
     python: str
     django: str
     database: Database | None = None
+    libraries: dict[str, str | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "database": None if self.database is None else self.database.to_dict()}

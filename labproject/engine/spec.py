@@ -20,8 +20,11 @@ MAX_REPEATS = 100
 class RunSpec:
     """One strategy at one table shape, with its batch size, probes, memory cap and repeat count.
 
-    ``backend`` names the database the runner's ``DATABASE_URL`` points at; it is recorded, and a
-    strategy that does not support it is refused before anything runs. ``check=False`` reads back a
+    ``backend`` names the database the runner's ``DATABASE_URL`` points at and ``pooler`` the pooler in
+    front of it (PostgreSQL: ``"transaction"`` or None); both are recorded, and a strategy that does not
+    support them is refused before anything runs. ``server_side_cursors`` left at None becomes what Django
+    does there: on for PostgreSQL, off behind a transaction pooler (Django requires that) and on MySQL
+    (Django has none there). ``check=False`` reads back a
     spec that ran: its strategy may since have been renamed or lived in a test module, and its table
     may be above today's ceiling, so neither the registry nor the ceiling is asked again.
     """
@@ -37,7 +40,8 @@ class RunSpec:
     probes: tuple[str, ...] = ("rss",)
     memory_cap_mb: int | None = None
     repeats: int = 1
-    server_side_cursors: bool = True  # False sets DISABLE_SERVER_SIDE_CURSORS (PostgreSQL)
+    server_side_cursors: bool | None = None  # False sets DISABLE_SERVER_SIDE_CURSORS (PostgreSQL)
+    pooler: str | None = None
     partitions: int = field(default_factory=lambda: os.cpu_count() or 1)
     force: bool = field(default=False, compare=False)  # allows tables above the seeding ceiling
     check: InitVar[bool] = True
@@ -47,6 +51,12 @@ class RunSpec:
 
         probes = tuple(dict.fromkeys(("rss", *self.probes)))
         object.__setattr__(self, "probes", probes)
+        if self.pooler is not None and self.backend != "postgresql":
+            raise BadInput(f"a pooler ({self.pooler}) is only known in front of postgresql, not {self.backend}")
+        if self.server_side_cursors is None:
+            object.__setattr__(self, "server_side_cursors", self.pooler is None and self.backend != "mysql")
+        if self.server_side_cursors and self.backend == "mysql":
+            raise BadInput("Django has no server-side cursors on mysql: the driver buffers every result")
         check_shape(self.rows, self.payload_bytes, self.seed, force=self.force or not check)
         _positive("batch size", self.batch_size, MAX_BATCH_SIZE)
         _positive("repeats", self.repeats, MAX_REPEATS)
@@ -68,7 +78,7 @@ class RunSpec:
         from labproject.iteration.targets import get_target
 
         get_target(self.target)  # an unknown or unimportable target is refused before anything runs
-        chosen = strategies.get(self.strategy, self.backend)
+        chosen = strategies.get(self.strategy, self.backend, self.pooler)
         limit = chosen.max_batch_size.get(self.backend)
         if limit and self.batch_size > limit:
             raise BadInput(

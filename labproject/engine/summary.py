@@ -55,13 +55,15 @@ def summarize(runs: pd.DataFrame, by: tuple[str, ...] = ("strategy",)) -> pd.Dat
 
 def format_table(summary: pd.DataFrame) -> str:
     """Render a summary as the plain-text table ``compare`` prints."""
-    header = f"{'strategy':<28} {'runs':>4} {'wall s (median, min-max)':>28} {'memory MiB above baseline':>28}  notes"
+    width = max([28, *summary["strategy"].map(len)])
+    header = (f"{'strategy':<{width}} {'runs':>4} {'wall s (median, min-max)':>28} "
+              f"{'memory MiB above baseline':>28}  notes")
     lines = [header, "-" * len(header)]
     for row in summary.itertuples():
         wall = _spread(row.wall_s_median, row.wall_s_min, row.wall_s_max, "{:.2f}")
         peak = _spread(row.peak_mib_median, row.peak_mib_min, row.peak_mib_max, "{:.1f}")
         notes = row.failed or ""
-        lines.append(f"{row.strategy:<28} {row.runs:>4} {wall:>28} {peak:>28}  {notes}")
+        lines.append(f"{row.strategy:<{width}} {row.runs:>4} {wall:>28} {peak:>28}  {notes}")
     baseline = summary["baseline_mib_median"].median()
     if pd.notna(baseline):
         connection = summary["connection_mib_median"].median()

@@ -26,9 +26,10 @@ def runs_table(results: Iterable[RunResult]) -> pd.DataFrame:
     """Return one row per run with the derived figures a reader compares (MiB above baseline, rows/s)."""
     records = [{**{c: getattr(r, c) for c in RUN_COLUMNS}, "probes": ",".join(r.probes),
                 "partitions": r.spec.partitions, "server_side_cursors": r.spec.server_side_cursors,
+                "pooler": r.spec.pooler,  # PostgreSQL through PgBouncer: "transaction"
                 "connection_rss_bytes": r.connection_rss_bytes, **_sections(r), **_setting(r.environment)}
                for r in results]
-    table = pd.DataFrame.from_records(records, columns=[*RUN_COLUMNS, "partitions", "server_side_cursors",
+    table = pd.DataFrame.from_records(records, columns=[*RUN_COLUMNS, "partitions", "server_side_cursors", "pooler",
                                                         "connection_rss_bytes", *SECTION_COLUMNS, *SETTING_COLUMNS])
     table["baseline_mib"] = table["baseline_rss_bytes"] / MIB
     table["connection_mib"] = table["connection_rss_bytes"] / MIB

@@ -33,7 +33,7 @@ from typing import TextIO
 
 import psutil
 
-from labproject.database import database_config, redact
+from labproject.database import database_config, pooler_of, redact
 from labproject.errors import DatabaseNotReady, Interrupted, LabError
 from labproject.processes import signal_number
 
@@ -160,12 +160,19 @@ class _FileLock:
 
 
 class _ServerLock:
-    """PostgreSQL and MariaDB/MySQL: a lock held by a connection of its own, freed when it closes."""
+    """PostgreSQL and MariaDB/MySQL: a lock held by a connection of its own, freed when it closes.
+
+    Through a transaction pooler a session's lock would stay with whichever server connection took
+    it, which the pooler then hands to other clients; there the lock is taken for a transaction that
+    stays open while it is held (``pg_try_advisory_xact_lock``), and the pooler keeps that server
+    connection for this client until the transaction ends.
+    """
 
     def __init__(self, config: dict) -> None:
         self.vendor = "postgresql" if "postgresql" in config["ENGINE"] else "mysql"
         self.connection = _connect(self.vendor, config)
         self.name = f"lab:{config['NAME']}"[:64]  # MariaDB's lock names are server-wide: name the database
+        self.in_transaction = pooler_of(config) == "transaction"
 
     def _one(self, sql: str, params: tuple = ()):
         cursor = self.connection.cursor()
@@ -176,6 +183,13 @@ class _ServerLock:
             cursor.close()
 
     def try_acquire(self, holder: Holder) -> Holder | None | bool:
+        if self.vendor == "postgresql" and self.in_transaction:
+            self.connection.execute("BEGIN")
+            if not self._one("SELECT pg_try_advisory_xact_lock(%s, %s)", PG_KEYS)[0]:
+                self.connection.execute("ROLLBACK")
+                return False
+            self._one("SELECT set_config('application_name', %s, true)", (_compact(holder),))
+            return None
         if self.vendor == "postgresql":
             if not self._one("SELECT pg_try_advisory_lock(%s, %s)", PG_KEYS)[0]:
                 return False
@@ -228,7 +242,9 @@ class _ServerLock:
 
     def release(self) -> None:
         with contextlib.suppress(Exception):  # a lost connection has released the lock already
-            if self.vendor == "postgresql":
+            if self.vendor == "postgresql" and self.in_transaction:
+                self.connection.execute("ROLLBACK")
+            elif self.vendor == "postgresql":
                 self._one("SELECT pg_advisory_unlock(%s, %s)", PG_KEYS)
             else:
                 self._one("SELECT RELEASE_LOCK(%s)", (self.name,))
@@ -244,9 +260,11 @@ def _connect(vendor: str, config: dict):
         for django_only in ("isolation_level", "server_side_binding", "pool", "assume_role", "cursor_factory"):
             options.pop(django_only, None)
 
+        # No prepared statements: a transaction pooler cannot keep them between transactions.
         return psycopg.connect(dbname=config["NAME"], host=config.get("HOST") or None,
                                port=config.get("PORT") or None, user=config.get("USER") or None,
-                               password=config.get("PASSWORD") or None, autocommit=True, **options)
+                               password=config.get("PASSWORD") or None, autocommit=True, prepare_threshold=None,
+                               **options)
     import MySQLdb
 
     params = {"host": config.get("HOST") or "localhost", "user": config.get("USER") or "",

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from django.db import connections
 
-from labproject.database import redact
+from labproject.database import pooler_of, redact
 from labproject.errors import DatabaseNotReady
 
 log = logging.getLogger(__name__)
@@ -16,11 +16,14 @@ log = logging.getLogger(__name__)
 def describe_connection(alias: str = "default") -> str:
     """Return where a connection points, without its password: ``sqlite file X`` or ``postgresql at h:p/db``."""
     settings = connections[alias].settings_dict
-    if connections[alias].vendor == "sqlite":
+    vendor = connections[alias].vendor
+    if vendor == "sqlite":
         return f"sqlite file {settings['NAME']}"
     host = settings.get("HOST") or "localhost"
-    port = settings.get("PORT") or 5432
-    return f"{connections[alias].vendor} database {settings.get('NAME')!r} at {host}:{port}"
+    port = settings.get("PORT") or {"mysql": 3306}.get(vendor, 5432)
+    pooler = pooler_of(settings)
+    through = f" through a {pooler} pooler" if pooler else ""
+    return f"{vendor} database {settings.get('NAME')!r} at {host}:{port}{through}"
 
 
 def connection_error(alias: str, exc: BaseException) -> DatabaseNotReady:

@@ -32,10 +32,10 @@ class LabTable:
 
 
 def _lab() -> Target:
-    from labproject.iteration.calculation import SOME_CALCULATION_SQL, calculate
+    from labproject.iteration.calculation import SOME_CALCULATION_SQL, calculate, calculation_expression
     from labproject.iteration.models import SomeModel
 
-    return Target(SomeModel, "field", ("data",), calculate, SOME_CALCULATION_SQL, "lab")
+    return Target(SomeModel, "field", ("data",), calculate, SOME_CALCULATION_SQL, "lab", calculation_expression)
 
 
 def _invoices() -> Target:

@@ -129,7 +129,7 @@ def database_choices(extra_url: str = "") -> list[tuple[str, str]]:
     """
     from labproject.database import redact
     from labproject.iteration.readiness import describe_connection
-    from labproject.labserver import DEFAULT_ROOT, LabServer, find_binaries
+    from labproject.servers.postgres import DEFAULT_ROOT, LabServer, find_binaries
 
     choices = [(f"this kernel's: {describe_connection()}", "")]
     try:
@@ -147,4 +147,4 @@ def _strategies_for(database_url: str) -> list[str]:
     from labproject import strategies as registry
 
     backend = measure.backend_of(database_url)
-    return [s.name for s in registry.applicable(backend, experiments=True)]
+    return [s.name for s in registry.applicable(backend, experiments=True, peers=True)]

@@ -39,8 +39,8 @@ def names() -> list[str]:
     return [s.name for s in all_strategies()]
 
 
-def get(name: str, backend: str | None = None) -> Strategy:
-    """Return the strategy called ``name``, refusing unknown names and unsupported backends."""
+def get(name: str, backend: str | None = None, pooler: str | None = None) -> Strategy:
+    """Return the strategy called ``name``, refusing unknown names, unsupported backends and poolers it cannot pass."""
     try:
         found = _load()[name]
     except KeyError:
@@ -49,9 +49,17 @@ def get(name: str, backend: str | None = None) -> Strategy:
         raise NotApplicable(
             f"strategy {name!r} does not apply to {backend}; it runs on {', '.join(sorted(found.backends))}"
         )
+    pooled = found.pooler_refusal(pooler)
+    if pooled:
+        raise NotApplicable(pooled)
     return found
 
 
-def applicable(backend: str, *, experiments: bool = False) -> list[Strategy]:
-    """Return the strategies that run on ``backend``, in listing order, experiments left out unless asked."""
-    return [s for s in all_strategies(experiments=experiments) if backend in s.backends]
+def applicable(backend: str, *, experiments: bool = False, peers: bool = False) -> list[Strategy]:
+    """Return the strategies that run on ``backend``, in listing order.
+
+    Experiments and the peers (family ``library``) are left out unless asked: the studies' sizes and
+    budgets are set for the lab's own strategies, and a page or suite that shows the peers asks for them.
+    """
+    return [s for s in all_strategies(experiments=experiments)
+            if backend in s.backends and (peers or not s.peer)]

@@ -7,6 +7,10 @@ simply not found. No row is visited twice, whatever changes during the walk.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from django.db.models import Model
+
 from labproject.strategies.base import strategy
 from labproject.walk import Walk
 from labproject.walk.reading import keyset_batches
@@ -22,15 +26,27 @@ from labproject.walk.writing import VALUES_ROW_LIMIT, Writer
 )
 def keyset_bulk_update(walk: Walk) -> None:
     target = walk.target
+    for batch in keyset_instances(walk):
+        target.model.objects.bulk_update(batch, [target.field])
+        walk.advance(len(batch))
+
+
+def keyset_instances(walk: Walk) -> Iterator[list[Model]]:
+    """Yield the target's model instances in key batches (``key > last``, no OFFSET), each one calculated.
+
+    Every instance has its written field set to ``target.value_of(obj)``, ready for a bulk write.
+    """
+    target = walk.target
     key = target.key.name
-    rows = target.queryset.order_by(key)
+    rows = target.queryset.using(walk.using).order_by(key)
+    if walk.bounds.up_to is not None:
+        rows = rows.filter(**{f"{key}__lte": walk.bounds.up_to})
     last = walk.bounds.after
     while batch := list((rows.filter(**{f"{key}__gt": last}) if last is not None else rows)[: walk.batch_size]):
         for obj in batch:
             setattr(obj, target.field, target.value_of(obj))
-        target.model.objects.bulk_update(batch, [target.field])
+        yield batch
         last = getattr(batch[-1], key)
-        walk.advance(len(batch))
 
 
 def walk_keyset(walk: Walk, write) -> None:
@@ -43,7 +59,7 @@ def walk_keyset(walk: Walk, write) -> None:
 
 @strategy(
     "keyset_executemany", "Keyset values_list + one executemany per batch", family="keyset", cost="raw_batch",
-    resumable=True, auto_rank=30, backends={"sqlite", "postgresql", "mysql"},
+    resumable=True, auto_rank=30,
     why="""Reads (key, payload) tuples, no model instances, decodes and calculates in Python, and sends
     one prepared UPDATE ... WHERE id = %s executed for every row of the batch: the driver binds parameters in
     C and nothing builds SQL per row. One transaction per batch keeps locks and the journal short; rows

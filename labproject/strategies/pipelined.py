@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import multiprocessing
 
-from labproject.strategies.base import POSTGRESQL, SQLITE, strategy
+from labproject.strategies.base import MYSQL, POSTGRESQL, SQLITE, strategy
 from labproject.walk import Walk
 from labproject.walk.pipeline import with_reader_process, with_reader_thread
 from labproject.walk.streaming import streamed
+from labproject.walk.unbuffered import unbuffered
 from labproject.walk.writing import Writer
 
 
@@ -54,19 +55,31 @@ def read_streamed(walk: Walk):
     return read
 
 
+def read_unbuffered(walk: Walk):
+    """Return the reader thread's batches on MariaDB/MySQL: the table streamed by an unbuffered cursor."""
+    def read():
+        with unbuffered(walk.target, using=walk.using, bounds=walk.bounds, batch_size=walk.batch_size) as batches:
+            yield from batches
+
+    return read
+
+
 @strategy(
     "pipelined", "Pipelined: a reader calculates the next batch while the writer writes this one", family="concurrent",
-    cost="raw_batch", backends={SQLITE, POSTGRESQL}, resumable=True, auto_rank=10, needs=sqlite_ready,
-    why="""Reading, JSON decoding and the calculation happen in a second process (SQLite) or thread (PostgreSQL)
-    with its own connection, handing calculated (value, key) batches through a bounded pipe or queue, while the
-    walk's connection writes them, one transaction per batch (on PostgreSQL, whatever batches are waiting go in
-    one statement, and commits do not wait for the WAL flush: a crash loses the last few, checkpoints included,
-    which a resumed walk redoes). It costs a second connection and, on SQLite, a forked reader process and WAL
-    mode (it refuses without WAL); it needs a free core to pay; rows inserted behind the reader are missed.""",
+    cost="raw_batch", backends={SQLITE, POSTGRESQL, MYSQL}, resumable=True, auto_rank=10, needs=sqlite_ready,
+    why="""Reading, JSON decoding and the calculation happen in a second process (SQLite) or thread (PostgreSQL,
+    reading a named cursor; MariaDB/MySQL, an unbuffered one) with its own connection, handing calculated
+    (value, key) batches through a bounded pipe or queue, while the walk's connection writes them, one
+    transaction per batch (on PostgreSQL and MariaDB, whatever batches are waiting go in one statement; on
+    PostgreSQL commits do not wait for the WAL flush: a crash loses the last few, checkpoints included, which a
+    resumed walk redoes). It costs a second connection and, on SQLite, a forked reader process and WAL mode (it
+    refuses without WAL); it needs a free core to pay; rows inserted behind the reader are missed.""",
 )
 def pipelined(walk: Walk) -> None:
     writer = Writer(walk.target, walk.connection, only_changed=walk.only_changed)
     if walk.vendor == SQLITE:
         with_reader_process(walk, writer.executemany)
+    elif walk.vendor == MYSQL:
+        with_reader_thread(walk, read_unbuffered(walk), writer.batch)
     else:
         with_reader_thread(walk, read_streamed(walk), postgresql_write(writer))

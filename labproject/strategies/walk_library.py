@@ -10,7 +10,7 @@ from labproject.walk import Walk
 
 @strategy(
     "update_rows", "labproject.walk.update_rows(method='auto'): checkpoints, only-changed writes", family="walk",
-    cost="raw_batch", backends={"sqlite", "postgresql", "mysql"},
+    cost="raw_batch",
     why="""What a reader's command runs: the fastest method the lab measured for the backend (pipelined where it
     is allowed, else the keyset writers), with a checkpoint committed in every batch's transaction, writes only
     where the value changes, and progress. It costs one small upsert per batch and a COUNT up front, and

@@ -2,7 +2,7 @@
 
 A backend comparison needs SQLite and PostgreSQL side by side, whichever the notebook's kernel
 uses. PostgreSQL comes from ``DATABASE_URL`` when it names one, otherwise from the lab's own server
-(``labproject.labserver``, started here when its binaries exist and stopped again by :func:`release`);
+(``labproject.servers.postgres``, started here when its binaries exist and stopped again by :func:`release`);
 when neither is possible the database carries the reason instead of a URL, for the notebook to state.
 Runs on a database go through the engine with its URL (``compare(database_url=...)``): the workers
 and the seeding get the URL, so the kernel's own Django connection never changes.
@@ -65,7 +65,7 @@ def postgresql(mode: str = "auto") -> Database:
         return Database("postgresql", kernel_url())
     if mode == "off":
         return Database("postgresql", None, "the notebook was run with postgres='off'")
-    from labproject.labserver import DEFAULT_ROOT, LabServer, find_binaries
+    from labproject.servers.postgres import DEFAULT_ROOT, LabServer, find_binaries
 
     try:
         server = LabServer(DEFAULT_ROOT, find_binaries())

@@ -12,16 +12,19 @@ from labproject.studies.databases import Database
 
 
 def measure(where: list[Database], *, slow: list[str], rows: Mapping[str, int], slow_rows: Mapping[str, int],
-            repeats: int, slow_repeats: int, reuse: bool = False, **common) -> tuple[pd.DataFrame, dict[str, str]]:
+            repeats: int, slow_repeats: int, reuse: bool = False, peers: bool = True, **common
+            ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Run every strategy that applies on each database, ``slow`` ones at the smaller size; return runs and gaps.
 
-    ``rows`` and ``slow_rows`` give the sizes per backend; ``common`` holds the other spec options and
-    the label; ``reuse`` takes the runs an earlier page of the report made of the same specs. Returns the
-    runs table of all databases and, per backend that could not be measured, the reason.
+    The peers (the libraries a reader would install instead) are in unless ``peers=False``: what to use
+    instead of the article's five includes them. ``rows`` and ``slow_rows`` give the sizes per backend;
+    ``common`` holds the other spec options and the label; ``reuse`` takes the runs an earlier page of the
+    report made of the same specs. Returns the runs table of all databases and, per backend that could not
+    be measured, the reason.
     """
     measured, missing = [], {}
     for database in where:
-        names = grid.applicable(database.backend)
+        names = grid.applicable(database.backend, peers=peers)
         parts = [([n for n in names if n in slow], {"rows": slow_rows[database.backend], "repeats": slow_repeats}),
                  ([n for n in names if n not in slow], {"rows": rows[database.backend], "repeats": repeats})]
         got, why = databases.run_each(database, [(names, options) for names, options in parts if names], reuse=reuse,

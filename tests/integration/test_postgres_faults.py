@@ -7,7 +7,7 @@ import psutil
 import pytest
 
 from labproject import strategies
-from labproject.labserver import HOST, free_port
+from labproject.servers.postgres import HOST, free_port
 from tests.conftest import ROOT, assert_all_end, one_line_error, wait_for, walking
 from tests.pg_fixtures import discard, throwaway_server
 
@@ -53,14 +53,16 @@ def test_an_unmigrated_database_is_migrated_and_says_so(pg_lab):
     assert run["status"] == "ok" and run["rows_verified"] == 1000
 
 
-def test_a_strategy_for_sqlite_alone_is_refused_with_one_line(pg_lab):
-    sqlite_only = [s.name for s in strategies.all_strategies() if "postgresql" not in s.backends]
+def test_a_strategy_for_other_backends_is_refused_with_one_line(pg_lab):
+    others = {s.name: s.backends for s in strategies.all_strategies() if "postgresql" not in s.backends}
+    assert {"pipelined_thread", "unbuffered_stream"} <= set(others)
     pg_lab.compare("--strategies", "sql_update", "--rows", "1000")
     before = {p: p.read_bytes() for p in (pg_lab.root / "results").glob("*/*.json")}
-    for name in ["test_sqlite_only", *sqlite_only]:
+    for name, backends in {"test_sqlite_only": {"sqlite"}, **others}.items():
         for command in (("compare", "--strategies", name), ("run_strategy", name)):
             line = one_line_error(pg_lab.manage(*command, "--rows", "1000"))
-            assert line == f"CommandError: strategy '{name}' does not apply to postgresql; it runs on sqlite"
+            runs_on = ", ".join(sorted(backends))
+            assert line == f"CommandError: strategy '{name}' does not apply to postgresql; it runs on {runs_on}"
     assert {p: p.read_bytes() for p in (pg_lab.root / "results").glob("*/*.json")} == before
 
 
@@ -91,9 +93,10 @@ def test_a_server_stopped_mid_run_is_an_error_and_the_compare_stops_in_one_line(
     assert_all_end(workers)
 
 
-def wait_for_walking_worker(proc: subprocess.Popen, timeout: float = 120) -> list[psutil.Process]:
+def wait_for_walking_worker(proc: subprocess.Popen, timeout: float = 120,
+                            strategy: str = "test_pg_slow_walk") -> list[psutil.Process]:
     """Wait until the compare's worker has walked some rows, and return the processes under the compare."""
-    found = wait_for(lambda: walking(proc.pid, "test_pg_slow_walk") or proc.poll() is not None,
+    found = wait_for(lambda: walking(proc.pid, strategy) or proc.poll() is not None,
                      what="the slow walk to report rows", timeout=timeout)
     if proc.poll() is not None:
         raise AssertionError(f"the compare ended before walking: {proc.communicate()[1][-2000:]}")

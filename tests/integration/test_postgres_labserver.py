@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from labproject.errors import ConfigError
-from labproject.labserver import HOST, find_binaries
+from labproject.servers.postgres import HOST, find_binaries
 from tests.conftest import ROOT
 from tests.pg_fixtures import pg_query
 
@@ -45,7 +45,7 @@ def test_the_cluster_listens_on_loopback_only_and_keeps_its_password_private(pg_
 
 
 def labserver(root: Path, action: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "labproject.labserver", action, "--root", str(root)],
+    return subprocess.run([sys.executable, "-m", "labproject.servers", "pg", action, "--root", str(root)],
                           cwd=ROOT, capture_output=True, text=True, timeout=180)
 
 

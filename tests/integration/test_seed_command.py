@@ -48,7 +48,7 @@ def test_bad_input_gets_one_line_and_leaves_data_alone(lab, args, message):
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("mysql://root:hunter2@localhost/lab", "unsupported engine"),
+        ("oracle://root:hunter2@localhost/lab", "unsupported engine"),
         ("what even is this", "does not parse"),
         ("postgres://lab:hunter2@127.0.0.1:9/lab", "127.0.0.1:9"),
     ],

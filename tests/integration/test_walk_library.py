@@ -38,6 +38,13 @@ def pg_shop(tmp_path, pg_url) -> Shop:
     return shop
 
 
+@pytest.fixture
+def mariadb_shop(tmp_path, mariadb_url) -> Shop:
+    shop = Shop(mariadb_url, tmp_path)
+    shop.setup(ROWS)
+    return shop
+
+
 def kill_mid_walk_then_resume(shop: Shop, method: str) -> None:
     """SIGKILL the command after some batches committed, resume it, and check every row was written once."""
     walking = shop.start("recompute_totals", "--batch-size", "200", "--throttle", "0.02", "--rewrite",
@@ -69,6 +76,31 @@ def test_a_walk_killed_with_sigkill_resumes_with_no_row_missed_or_written_twice(
 @pytest.mark.parametrize("method", ["auto", "keyset_update_from_values", "server_side_cursor"])
 def test_on_postgresql_too(pg_shop, method):
     kill_mid_walk_then_resume(pg_shop, method)
+
+
+@pytest.mark.mariadb
+@pytest.mark.parametrize("method", ["auto", "unbuffered_stream", "keyset_update_from_values"])
+def test_on_mariadb_too(mariadb_shop, method):
+    kill_mid_walk_then_resume(mariadb_shop, method)
+
+
+AUTO = """
+from labproject.walk.update import choose
+from labproject.walk import Walk, target_of
+from shop.models import Order
+print(choose(Walk(target_of(Order, len, field="total", reads=["lines"])), "auto").name)
+"""
+
+
+@pytest.mark.mariadb
+def test_auto_takes_the_fastest_way_measured_on_mariadb(mariadb_shop):
+    from labproject import strategies
+
+    done = mariadb_shop.manage("shell", "-c", AUTO)
+    assert done.returncode == 0, done.stderr
+    fastest = min((s for s in strategies.applicable("mysql") if s.auto_rank is not None), key=lambda s: s.auto_rank)
+    assert done.stdout.split()[-1] == fastest.name
+    assert fastest.name in {"pipelined", "unbuffered_stream"}  # a streamed read: iterator() buffers the table there
 
 
 def test_ctrl_c_and_sigterm_roll_back_the_open_batch_and_say_how_to_resume(shop):
@@ -192,3 +224,8 @@ def test_the_second_model_is_walked_by_every_method_auto_can_choose_on_sqlite(la
 @pytest.mark.postgres
 def test_the_second_model_is_walked_by_every_method_auto_can_choose_on_postgresql(pg_lab):
     second_model_verified(pg_lab, "postgresql")
+
+
+@pytest.mark.mariadb
+def test_the_second_model_is_walked_by_every_method_auto_can_choose_on_mariadb(mariadb_lab):
+    second_model_verified(mariadb_lab, "mysql")

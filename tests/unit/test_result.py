@@ -102,3 +102,14 @@ def test_the_compare_table_says_what_the_baseline_holds_and_the_connections_shar
     line = format_table(summarize(runs_table([result("a"), result("b", baseline_mib=42)]))).splitlines()[-1]
     assert line.startswith("baseline, median over runs: 41.0 MiB (the worker's RSS just before the strategy")
     assert "the connection and its page cache 2.0 MiB of it); baseline + peak is what the OOM killer sees" in line
+
+
+def test_the_peer_libraries_round_trip_and_older_version_2_files_read_without_them():
+    from dataclasses import replace
+
+    versions = {"django-chunkator": "2.0.0", "django-pgbulk": None}
+    result = replace(full_result(), environment=replace(ENVIRONMENT, libraries=versions))
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["environment"]["libraries"] == versions and RunResult.from_dict(data) == result
+    del data["environment"]["libraries"]  # what a version 2 file written before the peers holds
+    assert RunResult.from_dict(data).environment.libraries == {}

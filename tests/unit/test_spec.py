@@ -22,11 +22,28 @@ def test_a_valid_spec_always_carries_rss():
         ({"memory_cap_mb": 4}, BadInput, "baseline"),
         ({"probes": ("memray", "tracemalloc")}, BadInput, "both hook Python's allocators"),
         ({"backend": "oracle"}, NotApplicable, "does not apply to oracle"),
+        ({"backend": "mysql", "strategy": "server_side_cursor"}, NotApplicable, "it runs on postgresql"),
+        ({"backend": "mysql", "server_side_cursors": True}, BadInput, "no server-side cursors on mysql"),
+        ({"backend": "sqlite", "pooler": "transaction"}, BadInput, "only known in front of postgresql"),
+        ({"backend": "postgresql", "pooler": "transaction", "strategy": "held_cursor"}, NotApplicable,
+         "cannot run through a transaction pooler: its WITH HOLD cursor lives in one server session"),
     ],
 )
 def test_bad_specs_are_refused(kwargs, error, message):
     with pytest.raises(error, match=message):
         RunSpec(**{"strategy": "iterator_save", "rows": 10, "backend": "sqlite", **kwargs})
+
+
+def test_server_side_cursors_default_to_what_django_does_on_the_database():
+    def cursors(backend: str, pooler: str | None = None, **asked) -> bool:
+        return RunSpec(strategy="iterator_save", rows=10, backend=backend, pooler=pooler, **asked).server_side_cursors
+
+    assert cursors("postgresql") is True
+    assert cursors("postgresql", "transaction") is False  # Django requires DISABLE_SERVER_SIDE_CURSORS there
+    assert cursors("postgresql", "transaction", server_side_cursors=True) is True  # asked for, to see it break
+    assert cursors("mysql") is False
+    spec = RunSpec(strategy="iterator_save", rows=10, backend="postgresql", pooler="transaction")
+    assert RunSpec.from_dict(spec.to_dict()) == spec
 
 
 def test_the_registry_lists_the_article_five_in_method_order():

@@ -277,6 +277,19 @@ def test_a_memory_cap_is_judged_on_the_runs_at_the_full_size_only():
     assert tight.loc["the calculation needs Python", "use"] == "keyset_executemany", "2 MiB more than 46 allows"
 
 
+def test_the_fastest_peer_is_named_for_a_reader_who_would_rather_install_a_library():
+    situation = "you would rather install a library than keep a walk of your own"
+    assert situation not in advice(SITUATIONS, cap_mb=256).index, "no peer measured: no such row"
+    picks = advice({**SITUATIONS, "fast_update": (50_000, 1.0, 3.0), "chunkator_bulk_update": (50_000, 2.0, 9.0)},
+                   cap_mb=256)
+    row = picks.loc[situation]
+    assert row["use"] == "fast_update"
+    assert row["measured"].startswith("10.0x sql_update's time per row")
+    # 10.0x the floor against keyset_update_from_values' 1.8x: the library takes 5.6x its time per row.
+    assert "(then chunkator_bulk_update 20.0x)" in row["why"] and "5.6x keyset_update_from_values'" in row["why"]
+    assert picks.loc["the calculation needs Python", "use"] == "keyset_update_from_values", "a peer is no pick there"
+
+
 def test_offset_steps_over_every_earlier_page():
     assert offset.offset_rows_skipped(3000, 1000) == 0 + 1000 + 2000
     assert offset.offset_rows_skipped(2500, 1000) == 0 + 1000 + 2000

@@ -18,9 +18,11 @@ class Command(LabCommand):
 
     def handle(self, *args, **options):
         if options["list"]:
-            for s in strategies.all_strategies():
+            listed = strategies.all_strategies()
+            width = max(len(s.name) for s in listed)
+            for s in listed:
                 method = f"method {s.method}" if s.method else s.family
-                self.stdout.write(f"{s.name:<28} {method:<12} {s.title}  [{', '.join(sorted(s.backends))}]")
+                self.stdout.write(f"{s.name:<{width}} {method:<12} {s.title}  [{', '.join(sorted(s.backends))}]")
                 self.stdout.write(textwrap.fill(s.why, 100, initial_indent="    ", subsequent_indent="    "))
             return
         if not options["name"]:
