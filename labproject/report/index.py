@@ -25,7 +25,7 @@ li{margin-bottom:.5rem}.lab-answer{border-left:5px solid #1a5fb4;background:#f2f
 code{background:#f3f3f3;padding:0 .2rem;border-radius:3px}dt{font-weight:600;margin-top:.8rem}dd{margin-left:1.2rem}"""
 
 
-ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="#[^"]*">¶</a>')
+ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="#[^"]*">(?:¶|&#182;)</a>')  # mistune writes the entity
 
 
 def _markdown(text: str) -> str:

@@ -110,3 +110,10 @@ def test_the_debug_log_plateau_follows_from_the_bytes_a_batch_logs():
     line = querylog.debug_at_batch(plateau, cap_mb=256, baseline_mib=56)
     assert "**3,000,000 rows**" in line and "killed by the log alone" in line
     assert "measured" not in line.split("filled)")[1].split(".")[0], "no measured climb without a run"
+
+
+def test_the_index_headings_carry_no_pilcrow_links():
+    from labproject.report.index import _markdown
+
+    rendered = _markdown("## What to use\n\nthe floor")
+    assert '<h2 id="What-to-use">What to use</h2>' in rendered and "anchor-link" not in rendered
