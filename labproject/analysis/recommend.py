@@ -180,9 +180,10 @@ def _under_load(busy: pd.DataFrame | None, best: str) -> str:
         return f"; with one other CPU-busy process beside it, {PIPELINED} took {piped:.1f}x the idle floor"
     serial = busy.loc[best, "x floor"]
     saved = 1 - piped / serial
-    pays = f"still saves {saved:.0%}" if saved > 0 else f"takes {-saved:.0%} longer than {best}"
+    pays = (f"it still saves {saved:.0%}" if saved > 0
+            else f"it takes {-saved:.0%} longer than {best}, so it pays only with a free core")
     return (f"; with one other CPU-busy process beside it {PIPELINED} took {piped:.1f}x the idle floor and {best} "
-            f"{serial:.1f}x: it {pays}, so it pays only with a free core")
+            f"{serial:.1f}x: {pays}")
 
 
 def recommend(table: pd.DataFrame, *, cap_mb: int, gain: float = 0.2, busy: pd.DataFrame | None = None

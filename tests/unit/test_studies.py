@@ -294,3 +294,19 @@ def test_offset_steps_over_every_earlier_page():
     assert offset.offset_rows_skipped(3000, 1000) == 0 + 1000 + 2000
     assert offset.offset_rows_skipped(2500, 1000) == 0 + 1000 + 2000
     assert offset.offset_rows_skipped(100_000, 1000) == 1000 * 100 * 99 // 2
+
+
+def test_the_pipeline_is_said_to_need_a_free_core_only_when_a_busy_core_made_it_lose():
+    idle = floor.against_floor(floor_runs({**SITUATIONS, "pipelined": (500_000, 1.2, 0.5)}))
+
+    def fastest(pipelined_s: float, serial_s: float) -> str:
+        busy = floor.against_floor(floor_runs({"sql_update": (500_000, 1.0, 0.0),
+                                               "pipelined": (500_000, pipelined_s, 0.5),
+                                               "keyset_update_from_values": (500_000, serial_s, 2.0)}))
+        picks = recommend.recommend(idle, cap_mb=256, busy=busy).set_index("situation")
+        return picks.loc["the calculation needs Python and the walk must be as fast as possible", "why"]
+
+    lost = fastest(2.4, 2.0)
+    assert "takes 20% longer than keyset_update_from_values, so it pays only with a free core" in lost
+    kept = fastest(1.5, 2.0)
+    assert "it still saves 25%" in kept and "only with a free core" not in kept
