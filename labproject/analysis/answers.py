@@ -283,13 +283,20 @@ def fan_out(scaled: pd.DataFrame | None, table: pd.DataFrame | None, missing: di
         why = "; ".join(f"{b}: {reason}" for b, reason in missing.items()) or "no run"
         return {"answer": f"Not measured here ({why}).", "article": "Nothing measured to set beside the article.",
                 "facts": {"missing": missing}, "quotes": []}
-    parts, facts = [], {}
+    parts, facts, fleets = [], {}, []
     for backend, mine in scaled.groupby("backend", sort=False):
-        best = mine.loc[mine["rows_per_second"].idxmax()]
+        mine = mine.sort_values("workers")
+        best, one, most = mine.loc[mine["rows_per_second"].idxmax()], mine.iloc[0], mine.iloc[-1]
         at = fanout.flattens_at(scaled, backend)
-        parts.append(f"on {backend} {int(best['workers'])} worker(s) walked {best['rows_per_second']:,.0f} rows/s "
-                     f"({best['speedup']:.2f}x one worker)"
-                     + (f", flattening after {at}" if at is not None else ""))
+        if best["workers"] == one["workers"]:
+            parts.append(f"on {backend} more workers did not help: {int(one['workers'])} walked "
+                         f"{one['rows_per_second']:,.0f} rows/s, {int(most['workers'])} {most['rows_per_second']:,.0f}")
+        else:
+            parts.append(f"on {backend} {int(best['workers'])} workers walked {best['rows_per_second']:,.0f} rows/s "
+                         f"({best['speedup']:.2f}x {int(one['workers'])})"
+                         + (f", flattening after {at}" if at is not None else ""))
+        fleets.append(f"{backend} {one['fleet_pss_mib']:.0f} MiB with {int(one['workers'])}, "
+                      f"{most['fleet_pss_mib']:.0f} MiB with {int(most['workers'])}")
         facts[backend] = {"workers": int(best["workers"]), "rows_per_second": float(best["rows_per_second"]),
                           "speedup": float(best["speedup"]), "flattens_at": at,
                           "fleet_pss_mib": float(best["fleet_pss_mib"])}
@@ -301,9 +308,8 @@ def fan_out(scaled: pd.DataFrame | None, table: pd.DataFrame | None, missing: di
         kill = (f" A worker killed mid-range cost {cost:+.2f} s and left "
                 f"{'every row right' if run['verified_ok'] else 'ROWS WRONG'}.")
     return {"answer": "; ".join(parts) + "." + kill,
-            "article": ("The article's loops run in one process; fanning a keyset walk out over workers adds "
-                        "throughput only while cores and the database have room, and each worker's memory is "
-                        "its own (the fleet's PSS grows with the workers)."),
+            "article": ("The article's loops run in one process. Fanned out, each worker holds its own memory: the "
+                        "fleet's PSS peak was " + "; ".join(fleets) + "."),
             "facts": facts, "quotes": []}
 
 

@@ -53,9 +53,13 @@ def test_page_07s_answer_follows_the_runs():
 
     table = analysis.runs_table(RUNS)
     box = answers.fan_out(analysis.scaling_table(table), table, {})
-    assert "4 worker(s) walked 20,000 rows/s (2.00x one worker), flattening after 2" in box["answer"]
+    assert "4 workers walked 20,000 rows/s (2.00x 1), flattening after 2" in box["answer"]
+    assert "fleet's PSS peak was postgresql 64 MiB with 1, 256 MiB with 4" in box["article"]
     assert "killed mid-range cost +1.00 s and left every row right" in box["answer"]
     faster = analysis.runs_table([summary(1, 10.0), summary(2, 4.0), summary(4, 2.0)])
-    assert "4 worker(s) walked 50,000 rows/s (5.00x one worker)." in answers.fan_out(
+    assert "4 workers walked 50,000 rows/s (5.00x 1)." in answers.fan_out(
         analysis.scaling_table(faster), faster, {})["answer"]
+    slower = analysis.runs_table([summary(1, 10.0), summary(2, 12.0)])
+    assert "more workers did not help: 1 walked 10,000 rows/s, 2 8,333" in answers.fan_out(
+        analysis.scaling_table(slower), slower, {})["answer"]
     assert "sqlite: no redis" in answers.fan_out(None, None, {"sqlite": "no redis"})["answer"]
