@@ -131,6 +131,20 @@ def own_target(facts: dict, quotes: list[dict], rows: int = 100_000) -> str:
             f"({_takes(rows, rate(quotes, name))} on a table like the invoices).")
 
 
+def more_workers(facts: dict, rows: int = 1_000_000) -> str:
+    """Fan a larger table out over the worker count this page found best, on the backend it ran fastest."""
+    measured = {b: f for b, f in facts.items() if isinstance(f, dict) and f.get("rows_per_second")}
+    if not measured:
+        return (f"- **`python manage.py fanout lab --workers 2 --ranges 8` on a {rows:,}-row table** Expect: rows/s "
+                "against one worker; not measured here.")
+    backend, best = max(measured.items(), key=lambda item: item[1]["rows_per_second"])
+    workers = best["workers"]
+    return (f"- **`python manage.py fanout lab --workers {workers} --ranges {4 * workers}` on a {rows:,}-row "
+            f"{backend} table** Expect: about {best['rows_per_second']:,.0f} rows/s as here, if nothing else "
+            f"shares the cores ({_takes(rows, best['rows_per_second'])}), and a fleet PSS near "
+            f"{best['fleet_pss_mib']:.0f} MiB.")
+
+
 def page_prompts(items: list[str]) -> str:
     """Return the prompts as the markdown of a page's last section."""
     return "\n".join(items)

@@ -63,3 +63,13 @@ def test_page_07s_answer_follows_the_runs():
     assert "more workers did not help: 1 walked 10,000 rows/s, 2 8,333" in answers.fan_out(
         analysis.scaling_table(slower), slower, {})["answer"]
     assert "sqlite: no redis" in answers.fan_out(None, None, {"sqlite": "no redis"})["answer"]
+
+
+def test_page_07s_try_this_follows_the_best_worker_count():
+    from labproject.analysis import answers, tryit
+
+    table = analysis.runs_table(RUNS)
+    facts = answers.fan_out(analysis.scaling_table(table), table, {})["facts"]
+    prompt = tryit.more_workers(facts, rows=1_000_000)
+    assert "--workers 4 --ranges 16" in prompt and "about 20,000 rows/s" in prompt and "about 50 s here" in prompt
+    assert "not measured here" in tryit.more_workers({"missing": {"sqlite": "no redis"}})
