@@ -149,8 +149,11 @@ class QuickReport:
     """
 
     def __init__(self, root: Path) -> None:
+        from datetime import datetime
+
         self.root = root
         self.done: dict = {}
+        self.since = datetime.now().strftime("%Y%m%d-%H%M%S")  # what make report sets: its pages may reuse runs
 
     def page(self, page):
         """Execute ``page`` (once) and export it to ``<root>/<stem>.html``; return its ``Executed`` record."""
@@ -162,6 +165,7 @@ class QuickReport:
                 patch.setenv("DATABASE_URL", f"sqlite:///{self.root}/lab.sqlite3")
                 patch.setenv("LAB_RESULTS_DIR", str(self.root / "results"))
                 patch.delenv("DJANGO_DEBUG", raising=False)
+                patch.setenv("LAB_REPORT_SINCE", self.since)
                 patch.chdir(self.root)
                 executed = execute(page, "quick", self.root / "executed")
             if executed.notebook.exists():

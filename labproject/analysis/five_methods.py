@@ -29,24 +29,10 @@ def memory_verdict(runs: pd.DataFrame, share: float = FLAT_SHARE) -> str:
     grows = [s for s in peaks.index if s not in flat]
 
     def named(group: list[str]) -> str:
-        return ", ".join(f"{s} ({peaks[s]:.1f} MiB)" for s in group) or "none"
+        return ", ".join(f"`{s}` (+{peaks[s]:.1f} MiB)" for s in group) or "none"
 
-    return (f"flat (median peak at most {share:.0%} of the highest, {peaks.max():.1f} MiB): {named(flat)}; "
-            f"grows: {named(grows)}")
-
-
-def headline(runs: pd.DataFrame) -> str:
-    """Return one line: size and repeats, the most and least memory, the fastest and slowest strategy."""
-    summary = summarize(runs).dropna(subset=["peak_mib_median", "wall_s_median"]).set_index("strategy")
-    if summary.empty:
-        return "no verified run to summarise"
-    peak, wall = summary["peak_mib_median"], summary["wall_s_median"]
-    rows = ", ".join(f"{n:,}" for n in sorted(runs["rows"].unique()))
-    repeats = int(summary["runs"].max())
-    failed = "; ".join(f"{s}: {f}" for s, f in summary["failed"].items() if f)
-    return (f"{rows} rows, {repeats} repeat(s): most memory {peak.idxmax()} (+{peak.max():.1f} MiB median peak), "
-            f"least {peak.idxmin()} (+{peak.min():.1f} MiB); fastest {wall.idxmin()} ({wall.min():.2f} s median), "
-            f"slowest {wall.idxmax()} ({wall.max():.2f} s)" + (f"; not ok: {failed}" if failed else ""))
+    return (f"Flat (a median memory at most {share:.0%} of the highest, {peaks.max():.1f} MiB): {named(flat)}. "
+            f"Grows: {named(grows)}.")
 
 
 def resident_at_peak(runs: pd.DataFrame) -> str:
@@ -58,9 +44,33 @@ def resident_at_peak(runs: pd.DataFrame) -> str:
     row = summary.loc[heaviest]
     share = "" if pd.isna(row["connection_mib_median"]) else \
         f", {row['connection_mib_median']:.1f} MiB of it the connection and the page cache the reset warmed"
-    return (f"{heaviest} at its peak: baseline {row['baseline_mib_median']:.1f} MiB{share}, + "
-            f"{row['peak_mib_median']:.1f} MiB above it = {row['baseline_mib_median'] + row['peak_mib_median']:.1f} "
-            "MiB resident, what the OOM killer sees (medians)")
+    return (f"`{heaviest}` at its peak: baseline {row['baseline_mib_median']:.1f} MiB{share}, + "
+            f"{row['peak_mib_median']:.1f} MiB above it = **{row['baseline_mib_median'] + row['peak_mib_median']:.1f} "
+            "MiB** resident, what the OOM killer sees (medians).")
+
+
+def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Return per strategy its runs, median wall time and memory above baseline with their ranges, and failures."""
+    summary = summarize(runs)
+
+    def spread(prefix: str, fmt: str) -> pd.Series:
+        return summary.apply(lambda r: "-" if pd.isna(r[f"{prefix}_median"]) else
+                             f"{fmt.format(r[f'{prefix}_median'])} ({fmt.format(r[f'{prefix}_min'])}–"
+                             f"{fmt.format(r[f'{prefix}_max'])})", axis=1)
+
+    return pd.DataFrame({"strategy": summary["strategy"], "runs": summary["runs"],
+                         "wall s, median (range)": spread("wall_s", "{:.2f}"),
+                         "memory MiB above baseline, median (range)": spread("peak_mib", "{:.1f}"),
+                         "baseline MiB": summary["baseline_mib_median"].round(1), "not ok": summary["failed"]})
+
+
+def traced_note(overhead: pd.DataFrame) -> str:
+    """Say what tracemalloc's own tables add to RSS, from the probe-cost table (its peak over RSS-only runs)."""
+    mine = overhead[overhead["probe"] == "tracemalloc"]
+    if mine.empty:
+        return ""
+    return (f"RSS here includes tracemalloc's own tables: {mine['peak_diff_mib'].median():+.1f} MiB at the peak over "
+            f"the RSS-only runs (median; {mine['peak_diff_mib'].min():+.1f} to {mine['peak_diff_mib'].max():+.1f})")
 
 
 def three_views_table(rss_runs: pd.DataFrame, traced_runs: pd.DataFrame, pympler_runs: pd.DataFrame) -> pd.DataFrame:
@@ -80,10 +90,10 @@ def three_views_table(rss_runs: pd.DataFrame, traced_runs: pd.DataFrame, pympler
 def overhead_lines(by_probe: pd.DataFrame) -> str:
     """Say what each probe cost: wall-time ratio with its range over strategies, baseline and peak differences."""
     lines = [
-        f"{row.probe} ({row.rows:,} rows): {row.time_ratio_median:.2f}x the wall time "
+        f"- **{row.probe}** ({row.rows:,} rows): {row.time_ratio_median:.2f}x the wall time "
         f"(from {row.time_ratio_min:.2f}x to "
         f"{row.time_ratio_max:.2f}x over {row.strategies} strategies), baseline {row.baseline_diff_mib_median:+.1f} "
-        f"MiB, peak above baseline {row.peak_diff_mib_median:+.1f} MiB (medians)"
+        f"MiB, memory above baseline {row.peak_diff_mib_median:+.1f} MiB (medians)"
         for row in by_probe.itertuples()
     ]
     return "\n".join(lines) or "no probe runs to compare"

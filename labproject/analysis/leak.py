@@ -110,8 +110,8 @@ def climbs(control: Measured) -> Finding:
     return Finding(
         CLIMBS,
         f"{METHOD_3}, batch {batch:,}, {peak.rows:,} rows, DEBUG off: RSS against rows done",
-        f"{growth:+.2f} MiB per 100k rows over the walk ({over_run:+.1f} MiB over {peak.rows:,} rows); "
-        f"peak {peak.mib:.1f} MiB above baseline",
+        (f"{growth:+.2f} MiB per 100k rows over the walk ({over_run:+.1f} MiB over {peak.rows:,} rows); "
+         if pd.notna(growth) else "too few batches to fit a climb; ") + f"peak {peak.mib:.1f} MiB above baseline",
         CONFIRMED if over_run > margin(peak.spread) else REFUTED,
     )
 
@@ -247,8 +247,12 @@ def allocator(measured: Measured) -> Finding:
 
 
 @judges(CURSOR)
-def cursor(sqlite: Measured, postgresql: Measured | None, reason: str = "") -> Finding:
-    """Judge the backend's cursor: SQLite fetchmany vs PostgreSQL server-side cursor vs client-side buffering."""
+def cursor(sqlite: Measured, postgresql: Measured | None, reason: str = "", cap_mb: int | None = None) -> Finding:
+    """Judge the backend's cursor: SQLite fetchmany vs PostgreSQL server-side cursor vs client-side buffering.
+
+    With ``cap_mb``, say from which table size the buffer alone would pass a pod's limit: the article's
+    method 2 reads through the same ``iterator()``.
+    """
     lite = Peak.of(sqlite)
     hypothesis = CURSOR
     experiment = f"{METHOD_3}, {lite.rows:,} rows: SQLite fetchmany / PostgreSQL server-side / client-side"
@@ -258,11 +262,18 @@ def cursor(sqlite: Measured, postgresql: Measured | None, reason: str = "") -> F
     server = Peak.of(reading(postgresql, server_side=True))
     client = Peak.of(reading(postgresql, server_side=False))
     gained, needed = client.above(server)
+    rate = per_100k(gained, client.rows)
+    pod = ""
+    if cap_mb and rate > 0:
+        baseline = float(reading(postgresql, server_side=False).runs["baseline_mib"].median())
+        rows = int((cap_mb - baseline) / rate * PER_ROWS)
+        pod = (f"; at that rate a {cap_mb} MiB pod ({baseline:.0f} MiB baseline) is killed from about {rows:,} rows, "
+               "and the article's method 2 reads through the same iterator(): a backend that buffers would explain "
+               "why it was still killed")
     return Finding(
         hypothesis, experiment,
-        f"peak above baseline: SQLite fetchmany {lite.mib:.1f}, server-side cursor {server.mib:.1f}, client-side "
-        f"buffering {client.mib:.1f} MiB; buffering the whole result adds {per_100k(gained, client.rows):+.1f} MiB "
-        f"per 100k rows",
+        f"memory above baseline: SQLite fetchmany {lite.mib:.1f}, server-side cursor {server.mib:.1f}, client-side "
+        f"buffering {client.mib:.1f} MiB; buffering the whole result adds {rate:+.1f} MiB per 100k rows" + pod,
         CONFIRMED if gained > needed else REFUTED,
     )
 
@@ -273,13 +284,20 @@ def reading(measured: Measured, *, server_side: bool) -> Measured:
 
 
 def summary(verdicts: pd.DataFrame) -> str:
-    """Say in one line which hypotheses the runs confirmed, refuted, found to depend, or could not test."""
+    """Say in markdown the answer to the page's title first (does method 3 climb by itself?), then every verdict."""
+    head = verdicts[verdicts["hypothesis"] == CLIMBS]
+    said = []
+    if len(head):
+        row = head.iloc[0]
+        said.append(f"**Does method 3 climb by itself, DEBUG off?** {_answer(row['verdict'])}: "
+                    f"{row['measured effect']}.")
     parts = []
     for verdict in (CONFIRMED, DEPENDS, REFUTED, NOT_MEASURED):
-        named = verdicts.loc[verdicts["verdict"] == verdict, "hypothesis"].tolist()
-        if named:
+        named = verdicts.loc[(verdicts["verdict"] == verdict) & (verdicts["hypothesis"] != CLIMBS), "hypothesis"]
+        if len(named):
             parts.append(f"{verdict}: " + "; ".join(named))
-    return f"{len(verdicts)} hypotheses about method 3's climb, verdicts from this page's runs. " + ". ".join(parts)
+    said.append(f"**The other {len(verdicts) - len(head)} hypotheses**, from this page's runs: " + ". ".join(parts))
+    return "\n\n".join(said)
 
 
 def buffering_hypothesis(setup: str, buffered: str) -> str:
@@ -316,3 +334,7 @@ def buffering(measured: Measured | None, reason: str = "", *, setup: str, buffer
         f"{per_100k(gained, held.rows):+.1f} MiB per 100k rows",
         CONFIRMED if gained > needed else REFUTED,
     )
+
+
+def _answer(verdict: str) -> str:
+    return {CONFIRMED: "Yes", REFUTED: "No", DEPENDS: "It depends"}.get(verdict, "Not measured")

@@ -11,14 +11,21 @@ import numpy as np
 import pandas as pd
 
 from labproject.analysis.growth import PER_ROWS
-from labproject.units import MEMORY_FLOOR_MIB, MIB
+from labproject.engine.summary import memory_column
+from labproject.units import MEMORY_FLOOR_MIB
 
-# Peaks at or below this are fitted (and drawn) at this value: RSS cannot resolve less, and log(0) is not defined.
 # Memory is O(n) only when the slope says so AND it grows by at least this much over the sizes measured:
-# a flat strategy's few MiB of noise can show any slope.
+# a flat strategy's few MiB of noise can show any slope. It is O(1) only when the sizes reach far enough
+# that the fitted growth, carried on to ``TARGET_ROWS``, stays within that same amount; otherwise the
+# sizes cannot tell, and the page says so with the extrapolation.
 MIN_GROWTH_MIB = 8.0
 LINEAR_MEMORY_SLOPE = 0.5
 QUADRATIC_TIME_SLOPE = 1.5
+MIN_SIZES = 3
+TIME_RANGE = 10  # a time slope is classed only over sizes spanning at least this factor
+TARGET_ROWS = 5_000_000  # the table a pod owner asks about (the lab's "huge" preset)
+POD_SIZES = (1_000_000, 5_000_000)
+UNKNOWN = "not enough range to tell"
 
 
 def power_slope(rows: pd.Series | np.ndarray, values: pd.Series | np.ndarray) -> float:
@@ -31,25 +38,47 @@ def power_slope(rows: pd.Series | np.ndarray, values: pd.Series | np.ndarray) ->
 
 
 def medians_by_size(runs: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Return per (strategy, rows) the median, min and max of ``column`` over the verified runs."""
+    """Return per (strategy, rows) the median, min and max of ``column`` over the verified runs, and their ids."""
     ok = runs[(runs["status"] == "ok") & runs[column].notna()]
-    return ok.groupby(["strategy", "rows"], sort=False)[column].agg(["median", "min", "max", "count"]).reset_index()
+    grouped = ok.groupby(["strategy", "rows"], sort=False)
+    table = grouped[column].agg(["median", "min", "max", "count"]).reset_index()
+    table["run_ids"] = [tuple(g["run_id"]) if "run_id" in g else () for _key, g in grouped]
+    return table
 
 
-def memory_fits(runs: pd.DataFrame, *, min_growth_mib: float = MIN_GROWTH_MIB) -> pd.DataFrame:
-    """Return per strategy the slope of its peak above baseline against rows, its growth, and O(1) or O(n)."""
+def memory_fits(runs: pd.DataFrame, *, min_growth_mib: float = MIN_GROWTH_MIB, target_rows: int = TARGET_ROWS,
+                cap_mb: float | None = None) -> pd.DataFrame:
+    """Return per strategy its memory against rows: slope, growth, MiB per 100k rows, its class, and where it goes.
+
+    ``memory`` is O(n), O(1) or ``UNKNOWN`` (see ``MIN_GROWTH_MIB``); ``at target`` carries the linear fit
+    from the largest size measured to ``target_rows``, and ``rows at cap`` is where that fit, with the
+    strategy's baseline, passes ``cap_mb`` (None when it never does or no cap is given).
+    """
     records = []
-    for strategy, by_size in medians_by_size(runs, "peak_above_baseline_mib").groupby("strategy", sort=False):
+    baselines = runs.groupby("strategy")["baseline_mib"].median() if "baseline_mib" in runs else pd.Series(dtype=float)
+    for strategy, by_size in medians_by_size(runs, memory_column(runs)).groupby("strategy", sort=False):
         by_size = by_size.sort_values("rows")
         peaks = by_size["median"].clip(lower=MEMORY_FLOOR_MIB)
         slope = power_slope(by_size["rows"], peaks)
         growth = float(by_size["median"].iloc[-1] - by_size["median"].iloc[0])
+        per_100k = _linear_per_100k(by_size["rows"], by_size["median"])
+        largest, at_largest = int(by_size["rows"].max()), float(by_size["median"].iloc[-1])
+        rising = max(per_100k, 0.0) if pd.notna(per_100k) else 0.0
+        at_target = at_largest + rising * max(target_rows - largest, 0) / PER_ROWS
+        baseline = float(baselines.get(strategy, float("nan")))
         linear = len(by_size) > 1 and slope >= LINEAR_MEMORY_SLOPE and growth >= min_growth_mib
+        flat = len(by_size) >= MIN_SIZES and at_target - at_largest < min_growth_mib
+        at_cap = None
+        if cap_mb is not None and rising > 0 and pd.notna(baseline):
+            at_cap = int(largest + (cap_mb - baseline - at_largest) / rising * PER_ROWS)
+            at_cap = max(at_cap, 0) if at_cap <= target_rows * 10 else None
         records.append({
-            "strategy": strategy, "sizes": len(by_size), "largest rows": int(by_size["rows"].max()),
-            "peak at largest (MiB)": float(by_size["median"].iloc[-1]), "slope": slope,
-            "growth (MiB)": growth, "MiB per 100k rows": _linear_per_100k(by_size["rows"], by_size["median"]),
-            "memory": "O(n)" if linear else "O(1)" if len(by_size) > 1 else "one size only",
+            "strategy": strategy, "sizes": len(by_size), "smallest rows": int(by_size["rows"].min()),
+            "largest rows": largest, "peak at largest (MiB)": at_largest, "slope": slope,
+            "growth (MiB)": growth, "MiB per 100k rows": per_100k,
+            "memory": "O(n)" if linear else "O(1)" if flat else "one size only" if len(by_size) < 2 else UNKNOWN,
+            "baseline MiB": baseline, "target rows": target_rows, "at target (MiB)": at_target,
+            "rows at cap": at_cap, "run_ids": list(by_size["run_ids"].iloc[-1]),
         })
     return pd.DataFrame.from_records(records)
 
@@ -58,7 +87,8 @@ def time_fits(runs: pd.DataFrame, *, fit_from: int = 10_000) -> pd.DataFrame:
     """Return per strategy the slope of its wall time against rows and O(n) or O(n²).
 
     Only sizes of at least ``fit_from`` rows are fitted (when two or more are), since at small sizes a
-    run's fixed costs (first queries, transactions) hide how it grows.
+    run's fixed costs (first queries, transactions) hide how it grows; a class is stated only when the
+    fitted sizes span at least ``TIME_RANGE`` (otherwise ``UNKNOWN``).
     """
     records = []
     for strategy, by_size in medians_by_size(runs, "wall_seconds").groupby("strategy", sort=False):
@@ -68,11 +98,14 @@ def time_fits(runs: pd.DataFrame, *, fit_from: int = 10_000) -> pd.DataFrame:
             fitted = by_size
         slope = power_slope(fitted["rows"], fitted["median"])
         largest = by_size.iloc[-1]
+        spans = fitted["rows"].max() / fitted["rows"].min() if len(fitted) else 1
         records.append({
             "strategy": strategy, "sizes fitted": len(fitted), "from rows": int(fitted["rows"].min()),
             "largest rows": int(largest["rows"]), "seconds at largest": float(largest["median"]),
             "rows/s at largest": float(largest["rows"] / largest["median"]), "slope": slope,
-            "time": ("one size only" if len(fitted) < 2 else "O(n²)" if slope >= QUADRATIC_TIME_SLOPE else "O(n)"),
+            "time": ("one size only" if len(fitted) < 2 else UNKNOWN if spans < TIME_RANGE
+                     else "O(n²)" if slope >= QUADRATIC_TIME_SLOPE else "O(n)"),
+            "run_ids": list(largest["run_ids"]),
         })
     return pd.DataFrame.from_records(records)
 
@@ -109,91 +142,46 @@ def _linear_per_100k(rows: pd.Series, mib: pd.Series) -> float:
     return float(np.polyfit(rows.to_numpy(float), mib.to_numpy(float), 1)[0] * PER_ROWS)
 
 
-def cap_outcomes(runs: pd.DataFrame) -> pd.DataFrame:
-    """Return per strategy, under a memory cap, the largest size it survived and the first that killed it."""
-    records = []
-    for strategy, group in runs.groupby("strategy", sort=False):
-        ok = group[group["status"] == "ok"]
-        killed = group[group["status"] == "killed"].sort_values("rows")
-        first = killed.iloc[0] if len(killed) else None
-        records.append({
-            "strategy": strategy,
-            "largest survived": int(ok["rows"].max()) if len(ok) else None,
-            "first killed at": int(first["rows"]) if first is not None else None,
-            "killed after rows": int(first["rows_done"]) if first is not None else None,
-            "tree RSS at kill (MiB)": first["killed_at_rss_bytes"] / MIB if first is not None else None,
-            "largest tried": int(group["rows"].max()),
-        })
-    return pd.DataFrame.from_records(records)
+def _span(row: pd.Series) -> str:
+    return f"{row['smallest rows']:,}–{row['largest rows']:,} rows"
 
 
-def cap_sentence(outcome: pd.Series, cap_mb: int) -> str:
-    """Say in one line how a strategy fared under the cap."""
-    name = outcome["strategy"]
-    survived = outcome["largest survived"]
-    if pd.notna(outcome["first killed at"]):
-        largest = f"{int(survived):,} rows" if pd.notna(survived) else "none"
-        done = int(outcome["killed after rows"])
-        when = f"after {done:,} rows" if done else "while loading, before its first row"
-        rss = outcome["tree RSS at kill (MiB)"]
-        return (f"{name}: killed at {int(outcome['first killed at']):,} rows ({when}, tree RSS {rss:.0f} MiB "
-                f"> {cap_mb} MiB); largest survived: {largest}")
-    return f"{name}: survived every size tried, up to {int(outcome['largest tried']):,} rows"
+def memory_line(row: pd.Series, cap_mb: float | None = None) -> str:
+    """Say in markdown how one strategy's memory grows (a row of :func:`memory_fits`), and where the fit leads."""
+    name, per, target = f"`{row['strategy']}`", row["MiB per 100k rows"], int(row["target rows"])
+    whole = row["baseline MiB"] + row["at target (MiB)"]
+    cap = "" if cap_mb is None or pd.isna(whole) else (
+        f": over the {cap_mb:g} MiB cap" if whole > cap_mb else f": under the {cap_mb:g} MiB cap")
+    with_baseline = "" if pd.isna(whole) else f", {whole:.0f} MiB with its {row['baseline MiB']:.0f} MiB baseline"
+    if row["memory"] == "O(n)":
+        crossing = "" if pd.isna(row["rows at cap"]) or cap_mb is None else \
+            f"; with its baseline it passes the {cap_mb:g} MiB cap at about {int(row['rows at cap']):,} rows"
+        return (f"{name}: memory **O(n)**, {per:+.1f} MiB per 100k rows (slope {row['slope']:.2f}, "
+                f"{_span(row)}){crossing}")
+    if row["memory"] == "O(1)":
+        return (f"{name}: memory **O(1)**, {row['peak at largest (MiB)']:.1f} MiB at {row['largest rows']:,} rows "
+                f"({per:+.2f} MiB per 100k rows over {_span(row)}; {row['at target (MiB)']:.1f} MiB at {target:,} "
+                f"rows, extrapolated)")
+    if row["memory"] == UNKNOWN:
+        return (f"{name}: **{UNKNOWN}** ({_span(row)}, {row['peak at largest (MiB)']:.1f} MiB at the largest): at "
+                f"the fitted {per:+.1f} MiB per 100k rows, {target:,} rows would reach +{row['at target (MiB)']:.0f} "
+                f"MiB{with_baseline}{cap}")
+    return f"{name}: measured at {row['largest rows']:,} rows only ({row['peak at largest (MiB)']:.1f} MiB)"
 
 
-def memory_lines(fits: pd.DataFrame) -> str:
-    """Say per strategy how its memory grows, from :func:`memory_fits`."""
-    return "\n".join(
-        f"{row['strategy']}: memory {row['memory']} (slope {row['slope']:.2f}, {row['MiB per 100k rows']:+.1f} MiB "
-        f"per 100k rows, {row['peak at largest (MiB)']:.1f} MiB at {row['largest rows']:,} rows)"
-        for _, row in fits.iterrows())
+def memory_lines(fits: pd.DataFrame, cap_mb: float | None = None) -> str:
+    """Say per strategy how its memory grows, from :func:`memory_fits`, as a markdown list."""
+    return "\n".join(f"- {memory_line(row, cap_mb)}" for _, row in fits.iterrows())
 
 
 def time_lines(fits: pd.DataFrame) -> str:
-    """Say per strategy how its time grows, from :func:`time_fits` (with ``late/early`` when joined)."""
+    """Say per strategy how its time grows, from :func:`time_fits` (with ``late/early`` when joined), in markdown."""
     lines = []
     for _, row in fits.iterrows():
         late = row.get("late/early")
-        lines.append(f"{row['strategy']}: time {row['time']} (slope {row['slope']:.2f} from {row['from rows']:,} "
-                     f"rows), {row['rows/s at largest']:,.0f} rows/s at {row['largest rows']:,} rows"
-                     + (f"; late rows cost {late:.2f}x early ones" if pd.notna(late) else ""))
+        shown = f"**{row['time']}**" if row["time"] != "one size only" else row["time"]
+        lines.append(f"- `{row['strategy']}`: time {shown} (slope {row['slope']:.2f} over {row['sizes fitted']} "
+                     f"sizes from {row['from rows']:,} rows), {row['rows/s at largest']:,.0f} rows/s at "
+                     f"{row['largest rows']:,} rows" + (f"; late rows cost {late:.2f}x early ones" if pd.notna(late)
+                                                          else ""))
     return "\n".join(lines)
-
-
-def headline(memory: pd.DataFrame, timing: pd.DataFrame, outcomes: pd.DataFrame, cap_mb: int) -> str:
-    """Return one line: which strategies grow in memory and time, the fastest at the largest size, and the kills."""
-    def named(table: pd.DataFrame, column: str, value: str) -> str:
-        return ", ".join(table.loc[table[column] == value, "strategy"]) or "none"
-
-    largest = timing["largest rows"].max()
-    at_largest = timing[timing["largest rows"] == largest].sort_values("rows/s at largest", ascending=False)
-    killed = outcomes[outcomes["first killed at"].notna()]
-    kills = "; ".join(f"{r['strategy']} from {int(r['first killed at']):,} rows" for _, r in killed.iterrows())
-    return (f"Memory O(n): {named(memory, 'memory', 'O(n)')}; O(1): {named(memory, 'memory', 'O(1)')}. "
-            f"Time O(n²): {named(timing, 'time', 'O(n²)')}. Fastest at {largest:,} rows: "
-            f"{at_largest['strategy'].iloc[0]} ({at_largest['rows/s at largest'].iloc[0]:,.0f} rows/s). "
-            f"Under a {cap_mb} MiB cap: " + (f"killed {kills}" if kills else "none killed"))
-
-
-def offset_rows_skipped(rows: int, batch_size: int) -> int:
-    """Return the rows OFFSET pagination makes the database step over in a whole walk: k * p(p-1)/2 for p pages."""
-    pages = -(-rows // batch_size)
-    return batch_size * pages * (pages - 1) // 2
-
-
-def offset_lines(timing: pd.DataFrame, batch_size: int) -> str:
-    """Say for each Paginator method (the article's 4 and 5) what OFFSET scanned and whether it showed in time."""
-    from labproject import strategies
-
-    paged = [s.name for s in strategies.all_strategies() if s.method in (4, 5)]
-    lines = []
-    for _, row in timing[timing["strategy"].isin(paged)].iterrows():
-        rows = int(row["largest rows"])
-        skipped = offset_rows_skipped(rows, batch_size)
-        late = row.get("late/early")
-        shown = "scanning dominates its time" if row["time"] == "O(n²)" else \
-            "at this size the per-row work still hides the scan"
-        lines.append(f"{row['strategy']}: at {rows:,} rows OFFSET stepped over {skipped:,} rows in all "
-                     f"({skipped / rows:.0f}x the table); time slope {row['slope']:.2f}"
-                     + (f", late rows {late:.2f}x the cost of early ones" if pd.notna(late) else "") + f": {shown}")
-    return "\n".join(lines) or "no Paginator method was measured"

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import pandas as pd
 import plotly.graph_objects as go
+
+from labproject.engine.environment import backend_label
 
 # Colour-blind-safe (Okabe-Ito, then Tol's muted), assigned in the order strategies first appear.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#332288", "#117733",
            "#882255", "#999933", "#AA4499", "#44AA99"]
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
 TEMPLATE = "plotly_white"
+# A chart panel shows at most this many colours; more strategies are split into panels (``panels``).
+MOST_COLOURS = 7
+# The one colour a backend has wherever backends are compared.
+BACKEND_COLOURS = {"sqlite": "#0072B2", "postgresql": "#E69F00", "mysql": "#009E73",
+                   "postgresql+transaction": "#CC79A7"}
+SUBTITLE_CHARS = 110  # a subtitle line longer than this would be clipped at the report's width
 
 
 def strategy_order(runs: pd.DataFrame) -> list[str]:
@@ -32,15 +43,29 @@ def dash(repeat: int) -> str:
     return DASHES[int(repeat) % len(DASHES)]
 
 
+def backend_name(backend: str, runs: pd.DataFrame | None = None) -> str:
+    """Return a backend as a reader writes it, with the version its runs recorded (``SQLite 3.40.1``)."""
+    versions = [] if runs is None or "database_version" not in runs else \
+        _distinct(runs.loc[runs["backend"] == backend, "database_version"])
+    return backend_label(backend, versions)
+
+
+def _backends(runs: pd.DataFrame) -> str:
+    """Name each backend with its version and, for SQLite, the pragmas its figures depend on."""
+    named = []
+    for backend in _distinct(runs["backend"]):
+        mine = runs[runs["backend"] == backend]
+        pragmas = [f"{name} {value}" for name in ("journal_mode", "synchronous")
+                   for value in _distinct(mine.get(name, pd.Series(dtype=object)))]
+        poolers = [f" through a {mode} pooler" for mode in _distinct(mine.get("pooler", pd.Series(dtype=object)))]
+        named.append(backend_name(backend, runs) + "".join(poolers) + (f" ({', '.join(pragmas)})" if pragmas else ""))
+    return " and ".join(named)
+
+
 def setting(runs: pd.DataFrame) -> str:
-    """Describe where and how ``runs`` ran: rows, payload, backend with its settings, DEBUG, Python, Django."""
-    parts = [_span(runs["rows"], "{:,} rows"), _span(runs["payload_bytes"], "{:,} B payload")]
-    backend = " / ".join(_distinct(runs["backend"]))
-    versions = _distinct(runs.get("database_version", pd.Series(dtype=object)))
-    pragmas = [f"{name} {value}" for name in ("journal_mode", "synchronous")
-               for value in _distinct(runs.get(name, pd.Series(dtype=object)))]
-    poolers = [f"through a {mode} pooler" for mode in _distinct(runs.get("pooler", pd.Series(dtype=object)))]
-    parts.append(" ".join([backend, *versions, *poolers]) + (f" ({', '.join(pragmas)})" if pragmas else ""))
+    """Describe where and how ``runs`` ran: rows, payload, each backend with its version and settings, DEBUG,
+    Python, Django; in lines short enough to fit the report's width."""
+    parts = [_span(runs["rows"], "{:,} rows"), _span(runs["payload_bytes"], "{:,} B payload"), _backends(runs)]
     debug = _distinct(runs["debug"].map(lambda d: "on" if d else "off"))
     parts.append(f"DEBUG {' / '.join(debug)}")
     probes = runs.get("probes", pd.Series(dtype=str)).astype(str)
@@ -50,7 +75,58 @@ def setting(runs: pd.DataFrame) -> str:
         found = _distinct(runs.get(column, pd.Series(dtype=object)))
         if found:
             parts.append(f"{label} {' / '.join(found)}")
-    return " · ".join(parts)
+    return "<br>".join(wrapped(parts))
+
+
+def wrapped(parts: Sequence[str], width: int = SUBTITLE_CHARS) -> list[str]:
+    """Join ``parts`` with " · " into lines of at most ``width`` characters (a part longer than that stands alone)."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += " · " + part
+        else:
+            lines.append(part)
+    return lines
+
+
+def panels(names: Sequence[str], families: dict[str, str], most: int = MOST_COLOURS) -> list[list[str]]:
+    """Split strategies into panels of at most ``most``: the article's five apart, the others in order.
+
+    One panel when they fit, so a small comparison stays one chart.
+    """
+    names = list(names)
+    if len(names) <= most:
+        return [names]
+    article = [n for n in names if families.get(n) == "article"]
+    others = [n for n in names if families.get(n) != "article"]
+    groups = [article] if article else []
+    count = max(1, math.ceil(len(others) / most))
+    size = math.ceil(len(others) / count) if others else 0
+    groups += [others[i:i + size] for i in range(0, len(others), size)] if others else []
+    return [g for g in groups if g]
+
+
+def log_ticks(low: float, high: float) -> list[float]:
+    """Return 1-2-5 tick values covering ``low``..``high``, so a log axis never labels 20 as "2"."""
+    ticks = []
+    exponent = math.floor(math.log10(max(low, 1e-12)))
+    while True:
+        for step in (1, 2, 5):
+            value = step * 10.0 ** exponent
+            if value > high * 1.0001 and ticks:
+                return ticks
+            if value >= low / 1.0001:
+                ticks.append(value)
+        exponent += 1
+
+
+def tick_text(value: float) -> str:
+    """Write a tick value as a reader would: 0.25, 2, 20, 1k, 10k, 1M."""
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:g}M"
+    if value >= 1_000:
+        return f"{value / 1_000:g}k"
+    return f"{value:g}"
 
 
 def baseline_note(runs: pd.DataFrame) -> str:
@@ -72,11 +148,13 @@ def titled(fig: go.Figure, title: str, runs: pd.DataFrame, *, height: int = 540)
 
     The height is fixed (the width follows the page) so that controls can be placed in pixels.
     """
+    subtitle = setting(runs)
+    extra = 18 * subtitle.count("<br>")
     fig.update_layout(
-        template=TEMPLATE, height=height,
-        title={"text": f"{title}<br><sup>{setting(runs)}</sup>", "x": 0.01, "xanchor": "left", "y": 0.965,
+        template=TEMPLATE, height=height + extra,
+        title={"text": f"{title}<br><sup>{subtitle}</sup>", "x": 0.01, "xanchor": "left", "y": 0.965,
                "yanchor": "top", "yref": "container"},
-        margin={"t": 130, "l": 70, "r": 30, "b": 90},
+        margin={"t": 130 + extra, "l": 70, "r": 30, "b": 90},
         legend={"title": {"text": "strategy"}},
         hoverlabel={"namelength": -1},
     )

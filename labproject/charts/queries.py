@@ -22,23 +22,27 @@ def query_count_and_time(runs: pd.DataFrame, *, title: str = "Queries sent and t
     order = [s for s in strategy_order(runs) if s in medians.index]
     medians = medians.loc[order]
     palette = colors(runs)
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.05, shared_yaxes=True,
                         subplot_titles=("queries per run (median)", "time per run (median)"))
-    fig.add_trace(go.Bar(x=order, y=medians["queries"], marker_color=[palette[s] for s in order], name="queries",
-                         showlegend=False, hovertemplate="%{x}: %{y:,} queries<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Bar(x=order, y=medians["wall_seconds"], name="whole strategy (wall)",
-                         marker_color="#bbbbbb", hovertemplate="%{x}: %{y:.2f} s wall<extra></extra>"), row=1, col=2)
-    fig.add_trace(go.Bar(x=order, y=medians["query_seconds"], name="inside queries",
+    fig.add_trace(go.Bar(y=order, x=medians["queries"], orientation="h", marker_color=[palette[s] for s in order],
+                         name="queries", showlegend=False, hovertemplate="%{y}: %{x:,} queries<extra></extra>"),
+                  row=1, col=1)
+    fig.add_trace(go.Bar(y=order, x=medians["wall_seconds"], orientation="h", name="whole strategy (wall)",
+                         marker_color="#bbbbbb", hovertemplate="%{y}: %{x:.2f} s wall<extra></extra>"), row=1, col=2)
+    fig.add_trace(go.Bar(y=order, x=medians["query_seconds"], orientation="h", name="inside queries",
                          marker_color=[palette[s] for s in order],
-                         hovertemplate="%{x}: %{y:.2f} s in queries<extra></extra>"), row=1, col=2)
-    titled(fig, title, runs)
-    fig.update_yaxes(title_text="queries (count)", type="log", dtick=1, row=1, col=1)
-    fig.update_yaxes(title_text="seconds (s)", rangemode="tozero", row=1, col=2)
-    fig.update_xaxes(tickangle=-30)
-    fig.update_layout(barmode="overlay", legend={"title": {"text": ""}})
+                         hovertemplate="%{y}: %{x:.2f} s in queries<extra></extra>"), row=1, col=2)
+    titled(fig, title, runs, height=260 + 34 * max(len(order), 2))
+    fig.update_xaxes(title_text="queries (count, log scale)", type="log", dtick=1, row=1, col=1)
+    fig.update_xaxes(title_text="seconds (s)", rangemode="tozero", row=1, col=2)
+    fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed", automargin=True)
+    fig.update_layout(barmode="overlay", legend={"title": {"text": ""}, "orientation": "h", "y": -0.15,
+                                                 "yanchor": "top"}, margin={"l": 20, "b": 110})
     if controls:
         attach(fig, [button_row([
-            {"label": "count: log scale", "method": "relayout", "args": [{"yaxis.type": "log", "yaxis.dtick": 1}]},
-            {"label": "count: linear", "method": "relayout", "args": [{"yaxis.type": "linear", "yaxis.dtick": None}]},
+            {"label": "count: log scale", "method": "relayout",
+             "args": [{"xaxis.type": "log", "xaxis.dtick": 1, "xaxis.title.text": "queries (count, log scale)"}]},
+            {"label": "count: linear", "method": "relayout",
+             "args": [{"xaxis.type": "linear", "xaxis.dtick": None, "xaxis.title.text": "queries (count)"}]},
         ])])
     return fig

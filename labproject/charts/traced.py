@@ -13,15 +13,16 @@ from labproject.charts.timeline import thin
 
 def tracemalloc_beside_rss(samples: pd.DataFrame, traced: pd.DataFrame, runs: pd.DataFrame, *,
                            strategy: str | None = None, title: str = "RSS beside tracemalloc, same runs",
-                           controls: bool = True) -> go.Figure:
+                           note: str = "", controls: bool = True) -> go.Figure:
     """Draw RSS above baseline (left) and tracemalloc's current and peak traced memory (right) over time.
 
-    Only runs that carried the tracemalloc probe are drawn. ``strategy`` draws one strategy's runs;
-    with ``controls`` a dropdown chooses among them instead.
+    Only runs that carried the tracemalloc probe are drawn, so their RSS includes tracemalloc's own
+    tables; ``note`` (a measured figure of that cost) goes under the title. ``strategy`` draws one
+    strategy's runs; with ``controls`` a dropdown chooses among them instead.
     """
     palette = colors(runs)
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06,
-                        subplot_titles=("RSS above baseline (the kernel's view)",
+                        subplot_titles=("RSS above baseline, tracemalloc on (the kernel's view)",
                                         "tracemalloc: traced now (solid), peak (dotted)"))
     keys: list[str] = []
     for name in strategy_order(runs):
@@ -48,7 +49,9 @@ def tracemalloc_beside_rss(samples: pd.DataFrame, traced: pd.DataFrame, runs: pd
                                                    "<extra></extra>"),
                           row=1, col=2)
             keys += [name] * 3
-    titled(fig, title, runs)
+    titled(fig, title + (f"<br><sup>{note}</sup>" if note else ""), runs)
+    if note:
+        fig.update_layout(margin={"t": fig.layout.margin.t + 18}, height=fig.layout.height + 18)
     fig.update_xaxes(title_text="time since the strategy started (s)", rangemode="tozero")
     fig.update_yaxes(title_text="MiB", rangemode="tozero", row=1, col=1)
     choices = list(dict.fromkeys(keys))

@@ -19,16 +19,20 @@ def three_views(samples: pd.DataFrame, traced: pd.DataFrame, runs: pd.DataFrame,
                 controls: bool = True) -> go.Figure:
     """Draw, for the first verified run of each strategy that carried tracemalloc and pympler, every view of it.
 
-    Lines: RSS above baseline (the kernel) and tracemalloc's live traced memory counted from its first
-    sample (its own snapshot of earlier traces is live memory too), against time. Marks
-    after the walk: RSS at the strategy's end, RSS after ``gc.collect()`` + ``malloc_trim(0)``, and
-    what pympler found still reachable. A drop from the first mark to the second was memory the
-    allocator held, not live objects. With ``controls`` a dropdown picks the run.
+    Lines: RSS above baseline (the kernel; tracemalloc's own tables are in it) and tracemalloc's live
+    traced memory counted from its first sample (its own snapshot of earlier traces is live memory too),
+    against time. Marks after the walk come from the variant's twin run with RSS only, as the verdict
+    reads them (tracemalloc's tables would inflate the first and the trim would give them back): RSS
+    at the strategy's end and after ``gc.collect()`` + ``malloc_trim(0)``; and what pympler found still
+    reachable in the probed run. A drop from the first mark to the second was memory the allocator held,
+    not live objects. With ``controls`` a dropdown picks the run.
     """
     probed = runs[(runs["status"] == "ok") & runs["tracemalloc_peak_bytes"].notna()
                   & runs["pympler_retained_bytes"].notna()]
     firsts = probed.sort_values("repeat").drop_duplicates("strategy")
     order = [s for s in strategy_order(runs) if s in set(firsts["strategy"])]
+    twins = runs[(runs["status"] == "ok") & (runs["probes"] == "rss")].groupby("strategy")[
+        ["end_above_baseline_mib", "trimmed_above_baseline_mib"]].median()
     fig = go.Figure()
     keys: list[str] = []
     for index, name in enumerate(order):
@@ -37,14 +41,18 @@ def three_views(samples: pd.DataFrame, traced: pd.DataFrame, runs: pd.DataFrame,
         live = traced[traced["run_id"] == run["run_id"]]
         live = thin(live.assign(current_mib=live["current_mib"] - live["current_mib"].iloc[0]), "current_mib")
         end = float(rss["seconds"].max()) if len(rss) else 0.0
+        twin = twins.loc[name] if name in twins.index else run
         visible = index == 0 or not controls
         traces = [
-            go.Scatter(x=rss["seconds"], y=rss["rss_above_baseline_mib"], mode="lines", name="RSS (kernel)",
+            go.Scatter(x=rss["seconds"], y=rss["rss_above_baseline_mib"], mode="lines",
+                       name="RSS (kernel), tracemalloc's tables included",
                        line={"color": TOOLS["rss"], "width": 2}),
             go.Scatter(x=live["seconds"], y=live["current_mib"], mode="lines", name="tracemalloc: live, from the start",
                        line={"color": TOOLS["traced"], "width": 2}),
-            _mark(end, run["end_above_baseline_mib"], "RSS when the strategy returned", "circle", TOOLS["end"]),
-            _mark(end, run["trimmed_above_baseline_mib"], "RSS after gc + malloc_trim", "diamond", TOOLS["trimmed"]),
+            _mark(end, twin["end_above_baseline_mib"], "RSS when the strategy returned (run without probes)",
+                  "circle", TOOLS["end"]),
+            _mark(end, twin["trimmed_above_baseline_mib"], "RSS after gc + malloc_trim (run without probes)",
+                  "diamond", TOOLS["trimmed"]),
             _mark(end, run["pympler_retained_bytes"] / MIB, "pympler: still reachable", "square", TOOLS["pympler"]),
         ]
         for trace in traces:

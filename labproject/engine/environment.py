@@ -12,6 +12,9 @@ import psutil
 from labproject.database import pooler_of
 from labproject.engine.sections import Database, Environment
 
+# How a backend is written for a reader, wherever a figure names it.
+BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB/MySQL",
+                 "postgresql+transaction": "PostgreSQL through PgBouncer"}  # the last a setup (tidy.setup_name)
 _SYNCHRONOUS = {0: "off", 1: "normal", 2: "full", 3: "extra"}
 # The PostgreSQL settings that move these timings: sorting/hashing memory, cache, commit durability, checkpoints.
 POSTGRESQL_SETTINGS = ["server_version", "work_mem", "shared_buffers", "synchronous_commit", "fsync", "max_wal_size",
@@ -20,6 +23,12 @@ POSTGRESQL_SETTINGS = ["server_version", "work_mem", "shared_buffers", "synchron
 # and how long a statement waits for another's row lock.
 MYSQL_SETTINGS = ["innodb_flush_log_at_trx_commit", "innodb_buffer_pool_size", "max_allowed_packet",
                   "innodb_lock_wait_timeout"]
+
+
+def backend_label(backend: str, versions: list[str] | tuple[str, ...] = ()) -> str:
+    """Return a backend as a reader writes it, with its versions' first words (``PostgreSQL 15.18``)."""
+    short = dict.fromkeys(str(v).split()[0] for v in versions if v)
+    return " ".join([BACKEND_NAMES.get(backend, backend), *short])
 
 
 def machine() -> dict:

@@ -4,7 +4,8 @@ RSS needs no probe here: the runner samples it from outside and the kernel keeps
 - tracemalloc counts live blocks from Python's allocators (blind to allocator slack and C
   libraries) and slows allocation-heavy code severalfold;
 - pympler walks every object the garbage collector can reach and sizes it by type: slow;
-- queries wraps the Django connection (works with DEBUG off) to count queries and their time;
+- queries wraps the Django connection (works with DEBUG off) to count queries, their time, the SQL text
+  sent and the rows OFFSET steps over, and counts the model instances Django builds;
 - memray records every allocation, C libraries' included, with native stacks and Python's allocators
   traced, into a capture file: what was live at the heap's high-water mark, by call site, and the
   heap over time beside RSS. It slows the run and cannot share one with tracemalloc (both hook
@@ -14,6 +15,7 @@ RSS needs no probe here: the runner samples it from outside and the kernel keeps
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -22,6 +24,8 @@ from labproject.engine.sections import Native, Queries, Retained, RetainedType, 
 
 TOP_SITES = 15
 TOP_TYPES = 15
+# Django writes a slice's OFFSET into the SQL as a literal: the rows the database steps over before it returns any.
+OFFSET = re.compile(r"\bOFFSET\s+(\d+)", re.IGNORECASE)
 
 
 class TracemallocProbe:
@@ -92,7 +96,7 @@ class PymplerProbe:
 
 
 class QueriesProbe:
-    """Count queries and their database time through ``connection.execute_wrapper``."""
+    """Count queries, their database time and SQL text through ``connection.execute_wrapper``, and instances built."""
 
     name = "queries"
 
@@ -101,6 +105,9 @@ class QueriesProbe:
         self.count = 0
         self.many = 0
         self.seconds = 0.0
+        self.instances = 0
+        self.offset_rows = 0
+        self.sql_chars = 0
 
     def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
@@ -110,17 +117,30 @@ class QueriesProbe:
             self.seconds += time.perf_counter() - started
             self.count += 1
             self.many += bool(many)
+            self.sql_chars += len(sql)
+            skipped = OFFSET.search(sql)
+            self.offset_rows += int(skipped.group(1)) if skipped else 0
+
+    def built(self, **_signal) -> None:
+        """Count one model instance (Django's ``post_init`` signal)."""
+        self.instances += 1
 
     def start(self) -> None:
         from django.db import connections
+        from django.db.models.signals import post_init
 
+        post_init.connect(self.built, weak=False, dispatch_uid=f"lab-queries-{id(self)}")
         self._context = connections[self.alias].execute_wrapper(self)
         self._context.__enter__()
 
     def stop(self) -> Queries:
+        from django.db.models.signals import post_init
+
         self._context.__exit__(None, None, None)
+        post_init.disconnect(dispatch_uid=f"lab-queries-{id(self)}")
         return Queries(self.count, round(self.seconds, 6), self.many,
-                       "queries sent through Django's connection; raw driver connections are not seen")
+                       "queries sent through Django's connection; raw driver connections are not seen",
+                       instances=self.instances, offset_rows=self.offset_rows, sql_chars=self.sql_chars)
 
 
 class MemrayProbe:

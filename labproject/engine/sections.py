@@ -105,12 +105,19 @@ class Retained(Section):
 
 @dataclass(frozen=True)
 class Queries(Section):
-    """The queries sent through Django's connection during the strategy, and the time they took."""
+    """The queries sent through Django's connection during the strategy, the time they took, and what they cost.
+
+    ``instances`` counts the model instances Django built (its ``post_init`` signal), ``offset_rows`` the rows
+    the SELECTs asked the database to step over (their ``OFFSET``), ``sql_chars`` the SQL text sent.
+    """
 
     count: int
     seconds: float
     executemany_count: int = 0
     note: str = ""
+    instances: int = 0
+    offset_rows: int = 0
+    sql_chars: int = 0
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ RUN_COLUMNS = [
     "killed_at_rss_bytes", "error", "started_at",
 ]
 SECTION_COLUMNS = ["processes", "tree_peak_pss_bytes", "tree_baseline_pss_bytes", "pss_read_seconds",
-                   "tracemalloc_peak_bytes", "queries", "query_seconds", "pympler_retained_bytes"]
+                   "tracemalloc_peak_bytes", "queries", "query_seconds", "executemany_queries", "instances",
+                   "offset_rows", "sql_chars", "pympler_retained_bytes"]
 SETTING_COLUMNS = ["python", "django", "database_version", "journal_mode", "synchronous"]
 
 
@@ -61,7 +62,9 @@ def _sections(r: RunResult) -> dict:
     if r.tracemalloc:
         row["tracemalloc_peak_bytes"] = r.tracemalloc.peak_bytes
     if r.queries:
-        row.update(queries=r.queries.count, query_seconds=r.queries.seconds)
+        row.update(queries=r.queries.count, query_seconds=r.queries.seconds,
+                   executemany_queries=r.queries.executemany_count, instances=r.queries.instances,
+                   offset_rows=r.queries.offset_rows, sql_chars=r.queries.sql_chars)
     if r.pympler:
         row["pympler_retained_bytes"] = r.pympler.total_size_diff_bytes
     return row

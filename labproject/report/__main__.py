@@ -6,10 +6,12 @@ import argparse
 import os
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 from labproject.report.catalog import PAGES
 from labproject.report.progress import ReportProgress, load_durations, record_duration
+from labproject.studies.reuse import REPORT_SINCE_ENV
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +53,8 @@ def _build(args: argparse.Namespace) -> int:
     from labproject.report.index import write_index
 
     ensure_ready()
+    # The pages may quote runs an earlier page of this report made (studies.reuse), never older ones.
+    os.environ[REPORT_SINCE_ENV] = datetime.now().strftime("%Y%m%d-%H%M%S")
     environment = describe().to_dict()
     wanted = {s for s in args.only.split(",") if s}
     unknown = wanted - {p.stem for p in PAGES}

@@ -79,10 +79,12 @@ def measured_setups(sessions: set[str]) -> tuple[str, ...]:
 
 
 def read_finding(notebook: Path) -> str:
-    """Return the printed output of the cell tagged ``finding``, or an empty string."""
+    """Return what the cell tagged ``finding`` said (its markdown, else its printed text), or an empty string."""
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code" and "finding" in cell.metadata.get("tags", []):
-            texts = [o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
+            outputs = cell.get("outputs", [])
+            texts = [o["data"]["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {})] or \
+                [o.get("text", "") for o in outputs if o.get("output_type") == "stream"]
             return " ".join("".join(texts).split())
     return ""

@@ -192,21 +192,29 @@ def _other_clients(database: Database) -> int:
     return int(row[0])
 
 
-def run_each(database: Database, parts: Sequence[tuple[Sequence[str], dict]], *, label: str,
+def run_each(database: Database, parts: Sequence[tuple[Sequence[str], dict]], *, label: str, reuse: bool = False,
              **common) -> tuple[Measured | None, str]:
     """Run every ``(strategies, options)`` part on ``database``, options on top of ``common``.
 
     ``options`` are :func:`labproject.engine.measure.specs`'s (rows, repeats, batch size, payload
-    bytes, DEBUG, server-side cursors, probes...), so every part of a spec reaches the runs. Return
-    all the runs, or ``(None, why not)`` when the database is missing or cannot be used.
+    bytes, DEBUG, server-side cursors, probes...), so every part of a spec reaches the runs. With
+    ``reuse``, runs an earlier page of the same report made of the same specs are taken instead of
+    run again (``studies.reuse``). Return all the runs, or ``(None, why not)`` when the database is
+    missing or cannot be used.
     """
+    from labproject.studies import reuse as earlier
+
     if not database.available:
         return None, database.reason
     results = []
     for strategies, options in parts:
         try:
             plan = measure.specs(strategies, database_url=database.url, **{**common, **options})
-            results += measure.run(plan, label=label, database_url=database.url).results
+            if reuse:
+                found, plan = earlier.split(plan)
+                results += found.results
+            if plan:
+                results += measure.run(plan, label=label, database_url=database.url).results
         except LabError as exc:
             return None, f"{database.backend}: {exc}"
     return Measured(results), ""

@@ -24,6 +24,29 @@ CHROMIUM = Path(os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium"))  # Debian's
 WITH_MENUS = {"01_the_five_methods", "05_playground"}
 CHART_OUTPUT = 'class="plotly-graph-div"'
 NETWORK_SCRIPT = re.compile(r"<script[^>]+src=[\"']?(?:https?:)?//", re.IGNORECASE)
+# Pages that draw the decision chart (every strategy against the floor, one row each).
+WITH_DECISION_CHART = {"04_faster_than_the_five", "06_your_own_table"}
+# Every text a plotly chart draws (ticks, titles, legend, annotations) with its box; pairs that overlap, and boxes
+# that stick out of the chart, are clipped or colliding labels.
+LABEL_PROBLEMS = """gd => {
+  const root = gd.getBoundingClientRect();
+  const texts = [...gd.querySelectorAll('.xtick text, .ytick text, .g-xtitle text, .g-ytitle text, .gtitle, '
+                                        + '.legendtext, .legendtitletext, .annotation-text, .updatemenu-item-text')]
+    .filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0);
+  const boxes = texts.map(t => [t.textContent.trim(), t.getBoundingClientRect()]);
+  const problems = [];
+  for (const [label, r] of boxes) {
+    if (r.left < root.left - 1 || r.right > root.right + 1 || r.top < root.top - 1 || r.bottom > root.bottom + 1)
+      problems.push('clipped: ' + label);
+  }
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const [a, ra] = boxes[i], [b, rb] = boxes[j];
+    const x = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+    const y = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+    if (x > 1 && y > 1) problems.push('overlap: ' + a + ' / ' + b);
+  }
+  return problems;
+}"""
 # The first chart (of any page) whose menu switches trace visibility, and that menu's index.
 FIND_VISIBILITY_MENU = """() => {
   const charts = [...document.querySelectorAll('.js-plotly-plot')];
@@ -75,6 +98,9 @@ def test_page_opens_offline_with_every_chart_drawn(page, quick_report, browser, 
     assert asked == [], f"the page asked the network for {asked}"
     if page.stem in WITH_MENUS:
         _menu_changes_visible_traces(tab)
+    if page.stem in WITH_DECISION_CHART:
+        _decision_chart_reads(tab)
+    _glossary_links(tab, quick_report.root)
     _reader_version(tab, path)
     assert errors == [], errors
     tab.close()
@@ -119,6 +145,29 @@ def test_the_index_links_every_page_and_executed_notebook(quick_report, browser)
         assert (quick_report.root / href).is_file(), href
 
 
+def _decision_chart_reads(tab) -> None:
+    """The decision chart: both backends' traces shown (no dropdown), no label clipped or on top of another."""
+    charts = tab.locator(".js-plotly-plot")
+    found = [i for i in range(charts.count())
+             if charts.nth(i).evaluate("gd => gd.layout.scattermode === 'group'")]
+    assert found, "no decision chart on the page"
+    chart = charts.nth(found[0])
+    assert chart.evaluate("gd => (gd.layout.updatemenus || []).length") == 0
+    assert chart.evaluate("gd => gd._fullData.every(t => t.visible === true)")
+    assert chart.evaluate(LABEL_PROBLEMS) == []
+
+
+def _glossary_links(tab, root) -> None:
+    """The page links terms to the glossary, and every link lands on an entry there."""
+    from labproject.report.index import write_glossary
+
+    glossary = write_glossary(root).read_text(encoding="utf-8")
+    links = tab.eval_on_selector_all('a[href^="glossary.html#"]', "links => links.map(a => a.getAttribute('href'))")
+    assert links, "the page links no term to the glossary"
+    for href in links:
+        assert f'id="{href.split("#", 1)[1]}"' in glossary, href
+
+
 def _reader_version(tab, path) -> None:
     """Code hidden, shown and hidden again by the toggle; table of contents, index and download links work."""
     code = tab.locator(".jp-CodeCell .jp-Cell-inputWrapper").first
@@ -131,6 +180,7 @@ def _reader_version(tab, path) -> None:
     assert entries, "the page has no table of contents"
     for anchor in entries:
         assert tab.evaluate("id => document.getElementById(id) !== null", anchor[1:]), anchor
+    tab.locator(".lab-toc summary").click()
     tab.locator(".lab-toc a").last.click()
     tab.wait_for_function("([hash]) => location.hash === hash", arg=[entries[-1]], timeout=5_000)
     assert tab.evaluate("id => { const r = document.getElementById(id).getBoundingClientRect();"

@@ -46,3 +46,30 @@ def test_the_chaos_line_names_the_extra_time_and_the_redelivered_range():
     line = analysis.chaos_line(analysis.runs_table(RUNS))
     assert "6.50 s against 5.50 s without the kill (+1.00 s), 1 range(s) redelivered" in line
     assert "every row right" in line
+
+
+def test_page_07s_answer_follows_the_runs():
+    from labproject.analysis import answers
+
+    table = analysis.runs_table(RUNS)
+    box = answers.fan_out(analysis.scaling_table(table), table, {})
+    assert "4 workers walked 20,000 rows/s (2.00x 1), flattening after 2" in box["answer"]
+    assert "fleet's PSS peak was postgresql 64 MiB with 1, 256 MiB with 4" in box["article"]
+    assert "killed mid-range cost +1.00 s and left every row right" in box["answer"]
+    faster = analysis.runs_table([summary(1, 10.0), summary(2, 4.0), summary(4, 2.0)])
+    assert "4 workers walked 50,000 rows/s (5.00x 1)." in answers.fan_out(
+        analysis.scaling_table(faster), faster, {})["answer"]
+    slower = analysis.runs_table([summary(1, 10.0), summary(2, 12.0)])
+    assert "more workers did not help: 1 walked 10,000 rows/s, 2 8,333" in answers.fan_out(
+        analysis.scaling_table(slower), slower, {})["answer"]
+    assert "sqlite: no redis" in answers.fan_out(None, None, {"sqlite": "no redis"})["answer"]
+
+
+def test_page_07s_try_this_follows_the_best_worker_count():
+    from labproject.analysis import answers, tryit
+
+    table = analysis.runs_table(RUNS)
+    facts = answers.fan_out(analysis.scaling_table(table), table, {})["facts"]
+    prompt = tryit.more_workers(facts, rows=1_000_000)
+    assert "--workers 4 --ranges 16" in prompt and "about 20,000 rows/s" in prompt and "about 50 s here" in prompt
+    assert "not measured here" in tryit.more_workers({"missing": {"sqlite": "no redis"}})

@@ -30,7 +30,7 @@ def test_overhead_by_probe_gives_the_range_over_strategies(runs):
     assert by_probe.loc["tracemalloc", "time_ratio_min"] == pytest.approx(12 / 3.5)
     assert by_probe.loc["tracemalloc", "time_ratio_max"] == pytest.approx(20 / 5.5)
     line = five_methods.overhead_lines(by_probe.reset_index())
-    assert line.splitlines()[0].startswith("tracemalloc (1,000 rows): 3.")
+    assert line.splitlines()[0].startswith("- **tracemalloc** (1,000 rows): 3.")
     assert "over 2 strategies" in line
 
 
@@ -38,19 +38,13 @@ def test_flat_strategies_and_the_verdict_come_from_the_peaks(runs):
     plain = runs[runs["probes"] == "rss"]
     assert five_methods.flat_strategies(plain) == ["flat"]
     assert five_methods.memory_verdict(plain) == (
-        "flat (median peak at most 25% of the highest, 105.0 MiB): flat (2.5 MiB); grows: steep (105.0 MiB)")
-
-
-def test_headline_names_extremes_with_their_medians(runs):
-    line = five_methods.headline(runs[runs["probes"] == "rss"])
-    assert line == ("1,000 rows, 2 repeat(s): most memory steep (+105.0 MiB median peak), least flat (+2.5 MiB); "
-                    "fastest steep (3.50 s median), slowest flat (5.50 s)")
+        "Flat (a median memory at most 25% of the highest, 105.0 MiB): `flat` (+2.5 MiB). Grows: `steep` (+105.0 MiB).")
 
 
 def test_what_the_oom_killer_sees_adds_the_baseline_to_the_heaviest_peak(runs):
     assert five_methods.resident_at_peak(runs[runs["probes"] == "rss"]) == (
-        "steep at its peak: baseline 40.0 MiB, 2.0 MiB of it the connection and the page cache the reset warmed, "
-        "+ 105.0 MiB above it = 145.0 MiB resident, what the OOM killer sees (medians)")
+        "`steep` at its peak: baseline 40.0 MiB, 2.0 MiB of it the connection and the page cache the reset warmed, "
+        "+ 105.0 MiB above it = **145.0 MiB** resident, what the OOM killer sees (medians).")
 
 
 def test_three_views_put_rss_tracemalloc_and_pympler_side_by_side(runs):

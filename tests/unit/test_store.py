@@ -109,7 +109,7 @@ def test_a_run_with_helpers_counts_its_whole_tree():
     runs = runs_table([alone, helped]).set_index("strategy")
     assert runs.loc["keyset_executemany", "memory_above_baseline_mib"] == 2.0  # its own RSS peak is larger
     assert runs.loc["pipelined", "memory_above_baseline_mib"] == 11.0  # the helper's pages count
-    assert summarize(runs.reset_index()).set_index("strategy").loc["pipelined", "memory_mib_median"] == 11.0
+    assert summarize(runs.reset_index()).set_index("strategy").loc["pipelined", "peak_mib_median"] == 11.0
 
 
 def test_a_crash_between_write_and_rename_shows_readers_nothing_and_the_next_check_clears_it(tmp_path):

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labproject.analysis import floor, growth, leak, recommend, scaling, verdicts
+from labproject.analysis import floor, growth, leak, offset, pods, recommend, scaling, verdicts
 from labproject.analysis.verdicts import CONFIRMED, DEPENDS, NOT_MEASURED, REFUTED, Finding
 from labproject.engine.measured import Measured
 from labproject.engine.result import RunResult
@@ -60,9 +60,22 @@ def test_memory_is_linear_only_when_the_slope_and_the_growth_both_say_so():
     assert fits.loc["holds_rows", "memory"] == "O(n)"
     assert fits.loc["holds_rows", "slope"] == pytest.approx(1.0)
     assert fits.loc["holds_rows", "MiB per 100k rows"] == pytest.approx(250.0)
-    assert fits.loc["flat", "memory"] == "O(1)"
-    assert fits.loc["steep_but_tiny", "memory"] == "O(1)", "3 MiB of growth is within a flat strategy's noise"
+    assert fits.loc["flat", "memory"] == "O(1)", "three sizes, and the fit carried to 5M rows stays flat"
+    assert fits.loc["steep_but_tiny", "memory"] == scaling.UNKNOWN, "3 MiB is noise, but two sizes cannot tell"
+    assert fits.loc["steep_but_tiny", "at target (MiB)"] == pytest.approx(3.0 + 30.0 * (5_000_000 - 10_000) / 100_000)
     assert fits.loc["zero", "slope"] == pytest.approx(0.0)
+
+
+def test_a_flat_looking_strategy_measured_over_a_short_range_is_not_called_flat():
+    runs = runs_table([("short", 1_000, 1.0, 1), ("short", 3_000, 1.4, 1), ("short", 10_000, 1.9, 1),
+                       ("long", 1_000, 1.0, 1), ("long", 50_000, 1.4, 1), ("long", 500_000, 1.9, 1)])
+    runs["baseline_mib"] = 45.0
+    fits = scaling.memory_fits(runs, cap_mb=256).set_index("strategy")
+    assert fits.loc["short", "memory"] == scaling.UNKNOWN, "+10 MiB per 100k rows would be 500 MiB at 5M"
+    assert fits.loc["short", "rows at cap"] < 5_000_000
+    assert fits.loc["long", "memory"] == "O(1)"
+    line = scaling.memory_line(fits.reset_index().iloc[0], 256)
+    assert "not enough range to tell" in line and "over the 256 MiB cap" in line
 
 
 def test_time_is_quadratic_from_a_slope_of_one_and_a_half_fitted_above_the_small_sizes():
@@ -91,12 +104,12 @@ def test_cap_outcomes_name_the_largest_survivor_and_the_first_kill():
     runs = runs_table([("greedy", 10_000, 20, 1), ("greedy", 30_000, 60, 2), ("greedy", 100_000, None, 1, "killed"),
                        ("lean", 10_000, 1, 1), ("lean", 500_000, 1, 5)])
     runs.loc[runs["status"] == "killed", ["rows_done", "killed_at_rss_bytes"]] = [84_000, 260 * MIB]
-    outcomes = scaling.cap_outcomes(runs).set_index("strategy")
+    outcomes = pods.cap_outcomes(runs).set_index("strategy")
     assert outcomes.loc["greedy", "largest survived"] == 30_000
     assert outcomes.loc["greedy", "first killed at"] == 100_000
     assert pd.isna(outcomes.loc["lean", "first killed at"])
-    line = scaling.cap_sentence(outcomes.reset_index().iloc[0], 256)
-    assert "killed at 100,000 rows (after 84,000 rows, tree RSS 260 MiB > 256 MiB)" in line
+    line = pods.cap_sentence(outcomes.reset_index().iloc[0], 256)
+    assert "**killed** at 100,000 rows (after 84,000 rows, tree RSS 260 MiB > 256 MiB)" in line
 
 
 # --- growth within a run ---
@@ -200,7 +213,9 @@ def test_an_experiment_whose_runs_all_failed_is_not_measured_and_says_why():
     assert leak.batch_size(Measured([result(batch=100), failed()])).verdict == NOT_MEASURED
     assert leak.cursor(Measured([]), None, "no binaries").effect == "not measured: no run of this experiment was made"
     table = verdicts.verdict_table([finding, kept])
-    assert leak.summary(table).endswith(f"not measured: {leak.CLIMBS}; kept list climbs")
+    said = leak.summary(table)
+    assert said.startswith("**Does method 3 climb by itself, DEBUG off?** Not measured")
+    assert said.endswith("not measured: kept list climbs")
 
 
 def test_the_verdict_table_has_one_row_per_finding():
@@ -231,7 +246,7 @@ def test_runs_through_the_pooler_have_their_own_floor():
     direct = floor_runs({"sql_update": (1000, 1.0, 0.0), "pipelined": (1000, 2.0, 1.0)}, "postgresql")
     pooled = floor_runs({"sql_update": (1000, 2.0, 0.0), "pipelined": (1000, 3.0, 1.0)}, "postgresql",
                         "postgresql+transaction")
-    table = floor.against_floor(pd.concat([direct, pooled], ignore_index=True)).set_index(["setup", "strategy"])
+    table = floor.against_floor(pd.concat([direct, pooled], ignore_index=True)).set_index(["backend", "strategy"])
     assert table.loc[("postgresql", "pipelined"), "x floor"] == pytest.approx(2.0)
     assert table.loc[("postgresql+transaction", "pipelined"), "x floor"] == pytest.approx(1.5)
     assert list(recommend.recommend(table.reset_index(), cap_mb=256)["backend"].unique()) == [
@@ -289,6 +304,22 @@ def test_the_fastest_peer_is_named_for_a_reader_who_would_rather_install_a_libra
 
 
 def test_offset_steps_over_every_earlier_page():
-    assert scaling.offset_rows_skipped(3000, 1000) == 0 + 1000 + 2000
-    assert scaling.offset_rows_skipped(2500, 1000) == 0 + 1000 + 2000
-    assert scaling.offset_rows_skipped(100_000, 1000) == 1000 * 100 * 99 // 2
+    assert offset.offset_rows_skipped(3000, 1000) == 0 + 1000 + 2000
+    assert offset.offset_rows_skipped(2500, 1000) == 0 + 1000 + 2000
+    assert offset.offset_rows_skipped(100_000, 1000) == 1000 * 100 * 99 // 2
+
+
+def test_the_pipeline_is_said_to_need_a_free_core_only_when_a_busy_core_made_it_lose():
+    idle = floor.against_floor(floor_runs({**SITUATIONS, "pipelined": (500_000, 1.2, 0.5)}))
+
+    def fastest(pipelined_s: float, serial_s: float) -> str:
+        busy = floor.against_floor(floor_runs({"sql_update": (500_000, 1.0, 0.0),
+                                               "pipelined": (500_000, pipelined_s, 0.5),
+                                               "keyset_update_from_values": (500_000, serial_s, 2.0)}))
+        picks = recommend.recommend(idle, cap_mb=256, busy=busy).set_index("situation")
+        return picks.loc["the calculation needs Python and the walk must be as fast as possible", "why"]
+
+    lost = fastest(2.4, 2.0)
+    assert "takes 20% longer than keyset_update_from_values, so it pays only with a free core" in lost
+    kept = fastest(1.5, 2.0)
+    assert "it still saves 25%" in kept and "only with a free core" not in kept
