@@ -80,6 +80,44 @@ def process_alive(pid: int) -> bool:
         return False
 
 
+class PidFileServer:
+    """What the lab's servers with a pid file and a ``ServerFolder`` share: pid, port, password and log.
+
+    A subclass (a frozen dataclass) gives ``folder``, ``where``, ``pid_file`` and ``MAKE``, the make
+    target that starts it.
+    """
+
+    MAKE = ""
+
+    @property
+    def password_file(self) -> Path:
+        return self.folder.password_file
+
+    @property
+    def log_file(self) -> Path:
+        return self.folder.log_file
+
+    def password(self) -> str:
+        return self.folder.password()
+
+    def pid(self) -> int | None:
+        """Return the running server's process id, or None."""
+        try:
+            pid = int(self.pid_file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        return pid if process_alive(pid) else None
+
+    def running(self) -> bool:
+        return self.pid() is not None
+
+    def port(self) -> int:
+        """Return the port the running server listens on."""
+        if not self.running():
+            raise DatabaseNotReady(f"{self.where} is not running; start it with `make {self.MAKE}`")
+        return int(self.folder.port_file.read_text())
+
+
 @dataclass(frozen=True)
 class ServerFolder:
     """A server's folder: its password, the port it keeps and its log, and how its programs are run.

@@ -22,7 +22,16 @@ from functools import cached_property
 from pathlib import Path
 
 from labproject.errors import ConfigError, DatabaseNotReady
-from labproject.servers.common import HOST, VAR_DIR, ServerFolder, find_program, first_line, process_alive, wait_until
+from labproject.servers.common import (
+    HOST,
+    VAR_DIR,
+    PidFileServer,
+    ServerFolder,
+    find_program,
+    first_line,
+    process_alive,
+    wait_until,
+)
 
 INSTALL_HINT = "install the server with `apt-get install mariadb-server` (Debian/Ubuntu)"
 SERVER_USER_UNDER_ROOT = "mysql"
@@ -34,8 +43,10 @@ START_SECONDS = 60
 
 
 @dataclass(frozen=True)
-class MariaDBServer:
+class MariaDBServer(PidFileServer):
     """One MariaDB data folder (``data/``, ``server.cnf``, ``password``, ``port``, ``server.log``) and its server."""
+
+    MAKE = "mariadb"
 
     root: Path
 
@@ -62,34 +73,6 @@ class MariaDBServer:
     @property
     def pid_file(self) -> Path:
         return self.data / "mariadbd.pid"
-
-    @property
-    def password_file(self) -> Path:
-        return self.folder.password_file
-
-    @property
-    def log_file(self) -> Path:
-        return self.folder.log_file
-
-    def password(self) -> str:
-        return self.folder.password()
-
-    def pid(self) -> int | None:
-        """Return the running server's process id, or None."""
-        try:
-            pid = int(self.pid_file.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-        return pid if process_alive(pid) else None
-
-    def running(self) -> bool:
-        return self.pid() is not None
-
-    def port(self) -> int:
-        """Return the port the running server listens on."""
-        if not self.running():
-            raise DatabaseNotReady(f"{self.where} is not running; start it with `make mariadb`")
-        return int(self.folder.port_file.read_text())
 
     def url(self, database: str = DATABASE) -> str:
         """Return the DATABASE_URL of ``database`` on the running server (it carries the password)."""

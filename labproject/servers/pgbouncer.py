@@ -23,6 +23,7 @@ from labproject.errors import DatabaseNotReady
 from labproject.servers.common import (
     HOST,
     VAR_DIR,
+    PidFileServer,
     ServerFolder,
     find_program,
     first_line,
@@ -40,8 +41,10 @@ START_SECONDS = 30
 
 
 @dataclass(frozen=True)
-class PgBouncerServer:
+class PgBouncerServer(PidFileServer):
     """One PgBouncer (``pgbouncer.ini``, ``port``, ``server.log``, ``run/`` with its auth and pid files)."""
+
+    MAKE = "pgbouncer"
 
     root: Path
     postgres: LabServer
@@ -69,25 +72,6 @@ class PgBouncerServer:
     @property
     def pid_file(self) -> Path:
         return self.run_dir / "pgbouncer.pid"
-
-    @property
-    def log_file(self) -> Path:
-        return self.folder.log_file
-
-    def pid(self) -> int | None:
-        try:
-            pid = int(self.pid_file.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-        return pid if process_alive(pid) else None
-
-    def running(self) -> bool:
-        return self.pid() is not None
-
-    def port(self) -> int:
-        if not self.running():
-            raise DatabaseNotReady(f"{self.where} is not running; start it with `make pgbouncer`")
-        return int(self.folder.port_file.read_text())
 
     def password(self) -> str:
         return self.postgres.password()

@@ -20,6 +20,7 @@ from labproject.errors import DatabaseNotReady
 from labproject.servers.common import (
     HOST,
     VAR_DIR,
+    PidFileServer,
     ServerFolder,
     find_program,
     process_alive,
@@ -34,8 +35,10 @@ START_SECONDS = 30
 
 
 @dataclass(frozen=True)
-class RedisServer:
+class RedisServer(PidFileServer):
     """One Redis folder (``data/``, ``redis.conf``, ``password``, ``port``, ``server.log``) and its server."""
+
+    MAKE = "redis"
 
     root: Path
 
@@ -58,32 +61,6 @@ class RedisServer:
     @property
     def pid_file(self) -> Path:
         return self.data / "redis.pid"
-
-    @property
-    def password_file(self) -> Path:
-        return self.folder.password_file
-
-    @property
-    def log_file(self) -> Path:
-        return self.folder.log_file
-
-    def password(self) -> str:
-        return self.folder.password()
-
-    def pid(self) -> int | None:
-        try:
-            pid = int(self.pid_file.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-        return pid if process_alive(pid) else None
-
-    def running(self) -> bool:
-        return self.pid() is not None
-
-    def port(self) -> int:
-        if not self.running():
-            raise DatabaseNotReady(f"{self.where} is not running; start it with `make redis`")
-        return int(self.folder.port_file.read_text())
 
     def url(self, database: int = 0) -> str:
         """Return the REDIS_URL of the running server (it carries the password)."""
