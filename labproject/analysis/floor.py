@@ -12,6 +12,7 @@ from labproject.analysis.growth import PER_ROWS
 from labproject.engine.summary import summarize
 
 FLOOR = "sql_update"
+WRITE_FLOOR = "write_floor"  # the second floor: the rows written, no JSON parsed
 
 
 def against_floor(runs: pd.DataFrame, floor: str = FLOOR) -> pd.DataFrame:
@@ -21,7 +22,8 @@ def against_floor(runs: pd.DataFrame, floor: str = FLOOR) -> pd.DataFrame:
     with its pooler: ``postgresql+transaction``), so runs through PgBouncer are compared with their own
     floor, never with the direct connection's.
     Columns: backend, strategy, family, python_side, rows, ok, failed, seconds (median, min, max),
-    s per 100k rows, x floor (time per row over the floor's on the same backend), memory MiB (the
+    s per 100k rows, x floor (time per row over the floor's on the same backend), x write floor (over
+    ``write_floor``'s, what writing the rows alone costs; NaN where it was not run), memory MiB (the
     median of the runs' memory, ``engine.summary.RUN_MEMORY``), baseline MiB, and the run ids each
     figure is the median of. A backend whose floor has no verified run gets no ratio.
     """
@@ -33,6 +35,8 @@ def against_floor(runs: pd.DataFrame, floor: str = FLOOR) -> pd.DataFrame:
     summary["s per 100k rows"] = summary["wall_s_median"] / summary["rows"] * PER_ROWS
     floors = summary[summary["strategy"] == floor].groupby("backend")["s per 100k rows"].min()
     summary["x floor"] = summary["s per 100k rows"] / summary["backend"].map(floors)
+    writes = summary[summary["strategy"] == WRITE_FLOOR].groupby("backend")["s per 100k rows"].min()
+    summary["x write floor"] = summary["s per 100k rows"] / summary["backend"].map(writes)
     described = {s.name: s for s in strategies.all_strategies()}
     summary["family"] = summary["strategy"].map(lambda n: described[n].family)
     summary["python_side"] = summary["strategy"].map(lambda n: described[n].python_side)
@@ -40,7 +44,7 @@ def against_floor(runs: pd.DataFrame, floor: str = FLOOR) -> pd.DataFrame:
                                     "wall_s_max": "seconds max", "peak_mib_median": "memory MiB",
                                     "baseline_mib_median": "baseline MiB"})
     columns = ["backend", "strategy", "family", "python_side", "rows", "ok", "failed", "seconds", "seconds min",
-               "seconds max", "s per 100k rows", "x floor", "memory MiB", "baseline MiB", "run_ids"]
+               "seconds max", "s per 100k rows", "x floor", "x write floor", "memory MiB", "baseline MiB", "run_ids"]
     order = {backend: index for index, backend in enumerate(dict.fromkeys(runs["backend"]))}
     table = table.assign(_order=table["backend"].map(order)).sort_values(["_order", "x floor"], na_position="last")
     return table[columns].reset_index(drop=True)
@@ -76,7 +80,8 @@ def floor_lines(table: pd.DataFrame) -> str:
             if pd.isna(row["x floor"]):
                 lines.append(f"    - `{row['strategy']}`: no verified run ({row['failed']})")
                 continue
-            lines.append(f"    - `{row['strategy']}`: {row['x floor']:.1f}x the floor's time per row, "
+            written = "" if pd.isna(row["x write floor"]) else f" ({row['x write floor']:.1f}x `{WRITE_FLOOR}`'s)"
+            lines.append(f"    - `{row['strategy']}`: {row['x floor']:.1f}x the floor's time per row{written}, "
                          f"+{row['memory MiB']:.1f} MiB (at {row['rows']:,} rows, {row['rows'] / row['seconds']:,.0f} "
                          f"rows/s)")
     return "\n".join(lines)

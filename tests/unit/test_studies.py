@@ -242,6 +242,15 @@ def test_time_per_row_is_compared_with_the_floor_even_at_a_smaller_size():
     assert table.loc["sql_update", "s per 100k rows"] == pytest.approx(0.2)
 
 
+def test_every_strategy_is_also_set_against_the_cost_of_writing_alone():
+    table = floor.against_floor(floor_runs({"sql_update": (500_000, 1.0, 0.0), "write_floor": (500_000, 0.5, 0.0),
+                                             "pipelined": (500_000, 1.5, 9.0)})).set_index("strategy")
+    assert table.loc["pipelined", ["x floor", "x write floor"]].tolist() == pytest.approx([1.5, 3.0])
+    assert "1.5x the floor's time per row (3.0x `write_floor`'s)" in floor.floor_lines(table.reset_index())
+    alone = floor.against_floor(floor_runs({"sql_update": (1000, 1.0, 0.0), "pipelined": (1000, 1.5, 9.0)}))
+    assert alone["x write floor"].isna().all() and "write_floor`'s" not in floor.floor_lines(alone)
+
+
 def test_runs_through_the_pooler_have_their_own_floor():
     direct = floor_runs({"sql_update": (1000, 1.0, 0.0), "pipelined": (1000, 2.0, 1.0)}, "postgresql")
     pooled = floor_runs({"sql_update": (1000, 2.0, 0.0), "pipelined": (1000, 3.0, 1.0)}, "postgresql",
