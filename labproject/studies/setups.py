@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from labproject.analysis import leak, scaling
+from labproject.analysis import leak, pods
 from labproject.analysis.verdicts import Finding
 from labproject.engine.measured import Measured
 from labproject.errors import LabError
@@ -53,5 +53,5 @@ def cap_lines(setup: str, runs: pd.DataFrame | None, why_not: str, memory_cap_mb
     """Say per strategy on ``setup`` the largest size it survived under the cap and where it was killed."""
     if runs is None:
         return f"{setup}: not measured under the cap: {why_not}"
-    return "\n".join(f"{setup}: {scaling.cap_sentence(outcome, memory_cap_mb)}"
-                      for _, outcome in scaling.cap_outcomes(runs).iterrows())
+    return "\n".join(f"{setup}: {pods.cap_sentence(outcome, memory_cap_mb)}"
+                      for _, outcome in pods.cap_outcomes(runs).iterrows())
