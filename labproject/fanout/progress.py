@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import TextIO
 
-from labproject.walk.progress import LOG_EVERY_SECONDS, _in_notebook
+from labproject.walk.progress import LOG_EVERY_SECONDS, Reporter, _in_notebook
 
 COLORS = {"pending": "#c8c8c8", "running": "#3b7dd8", "done": "#2e9d57", "failed": "#d64545", "stopped": "#e0a030"}
 
@@ -39,7 +39,7 @@ class Snapshot:
                 + (f", {self.count('failed')} failed" if self.count("failed") else "") + f"; workers alive {workers}")
 
 
-class FanoutProgress:
+class FanoutProgress(Reporter):
     """Report snapshots as a notebook panel, a terminal bar, or log lines."""
 
     def __init__(self, total: int, *, name: str, bar: bool = True, quiet: bool = False, stream: TextIO | None = None,
@@ -70,18 +70,6 @@ class FanoutProgress:
             self.last_log = time.monotonic()
             self.say(f"{self.name}: {snapshot.line()}")
 
-    def say(self, text: str) -> None:
-        """Print one message without breaking the bar."""
-        if self.quiet:
-            return
-        if self.bar is not None:
-            self.bar.write(text, file=self.stream)
-        else:
-            print(text, file=self.stream, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 class Panel:

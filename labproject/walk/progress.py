@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 LOG_EVERY_SECONDS = 5.0
 
@@ -29,7 +29,31 @@ def rss_mib() -> float:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-class Progress:
+class Reporter:
+    """What every progress reporter shares: messages printed around its bar (tqdm's, if any), and closing it.
+
+    A subclass sets ``quiet``, ``stream`` and ``bar``.
+    """
+
+    quiet: bool
+    stream: TextIO
+    bar: Any
+
+    def say(self, text: str) -> None:
+        """Print one message without breaking the bar."""
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.write(text, file=self.stream)
+        else:
+            print(text, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class Progress(Reporter):
     """Report rows done against a total, as a tqdm bar (``bar=True`` and interactive) or as log lines."""
 
     def __init__(self, total: int | None, *, name: str, bar: bool = True, quiet: bool = False,
@@ -67,15 +91,3 @@ class Progress:
             share = f"{done:,} rows"
         return f"{self.name}: {share}, {rate:,.0f} rows/s, {written:,} written, RSS {rss_mib():.0f} MiB"
 
-    def say(self, text: str) -> None:
-        """Print one message without breaking the bar."""
-        if self.quiet:
-            return
-        if self.bar is not None:
-            self.bar.write(text, file=self.stream)
-        else:
-            print(text, file=self.stream, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
