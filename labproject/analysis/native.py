@@ -4,7 +4,10 @@ RSS counts every resident page; tracemalloc only the blocks Python's allocators 
 peak is well above tracemalloc's, the difference is C libraries' memory (libpq's result buffers,
 SQLite's caches) or allocator slack. memray, run on exactly those variants with native stacks and
 Python's allocators traced, says which: at its heap's high-water mark it splits live memory into
-Python's allocators and C code's, and puts the C code's on its call sites. Every memray run is named
+Python's allocators and C code's, and puts the C code's on its call sites; it also finds C code's own
+high-water mark, which comes earlier when a C buffer is freed before Python's heap peaks (libpq's
+whole result, copied into Python tuples by Django without a server-side cursor). That high-water is
+what is set against the gap: RSS's peak is a high-water mark too. Every memray run is named
 ``... · memray on`` (memray slows the run and takes memory of its own, so its RSS is not comparable).
 """
 
@@ -18,8 +21,10 @@ from labproject.engine.result import RunResult
 from labproject.units import MIB
 
 MEMRAY_LABEL = "memray on"
-ATTRIBUTION_COLUMNS = ["variant", "gap MiB", "memray heap peak MiB", "Python allocators MiB", "C code MiB",
-                       "C share of the gap", "C code by library", "top C site", "run_id"]
+ATTRIBUTION_COLUMNS = ["variant", "gap MiB", "C code high-water MiB", "at s", "C share of the gap",
+                       "top C site at its high-water", "memray heap peak MiB", "Python allocators MiB",
+                       "C code at the heap peak MiB", "C code by library", "run_id"]
+EXPLAINS = 0.5  # C code explains a gap when its own high-water mark covers at least half of it
 
 
 def variant(result: RunResult) -> str:
@@ -60,10 +65,10 @@ def disagreements(measured: Measured) -> pd.DataFrame:
 
 
 def attribution(traced: Measured, gaps: pd.DataFrame) -> pd.DataFrame:
-    """Return per memray run what was live at its heap's peak: Python's allocators, C code, its top C site.
+    """Return per memray run C code's own high-water mark and what was live at the heap's peak, in MiB.
 
-    MiB at memray's high-water mark; ``gap MiB`` is the same variant's RSS-minus-tracemalloc gap and
-    ``C share of the gap`` how much of it the C code's live blocks account for.
+    ``gap MiB`` is the same variant's RSS-minus-tracemalloc gap, ``at s`` when C code held the most
+    (seconds from the strategy's start) and ``C share of the gap`` how much of the gap that accounts for.
     """
     gap = gaps.set_index("variant")["gap MiB"] if not gaps.empty else pd.Series(dtype=float)
     records = []
@@ -71,24 +76,26 @@ def attribution(traced: Measured, gaps: pd.DataFrame) -> pd.DataFrame:
         if r.status != "ok" or not r.memray:
             continue
         m = r.memray
-        sites = m.native_sites
+        sites = m.native_high_water_sites or m.native_sites
         by_library: dict[str, float] = {}
         for site in sites:
             by_library[site.library] = by_library.get(site.library, 0.0) + site.size_bytes / MIB
         top = sites[0] if sites else None
-        native = m.native_at_peak_bytes / MIB
+        high = (m.native_high_water_bytes if m.native_high_water_bytes is not None else m.native_at_peak_bytes) / MIB
         name = variant(r)
         records.append({
             "variant": f"{name} · {MEMRAY_LABEL}",
             "gap MiB": gap.get(name, float("nan")),
+            "C code high-water MiB": high,
+            "at s": m.native_high_water_seconds,
+            "C share of the gap": high / gap.get(name) if gap.get(name, 0) > 0 else float("nan"),
+            "top C site at its high-water": (f"{top.library}: {top.site} ({top.size_bytes / MIB:.2f} MiB, from "
+                                             f"{top.python or 'C code'})") if top else "none",
             "memray heap peak MiB": m.peak_bytes / MIB,
             "Python allocators MiB": m.python_at_peak_bytes / MIB,
-            "C code MiB": native,
-            "C share of the gap": native / gap.get(name) if gap.get(name, 0) > 0 else float("nan"),
+            "C code at the heap peak MiB": m.native_at_peak_bytes / MIB,
             "C code by library": ", ".join(f"{lib} {mib:.2f}" for lib, mib in
                                            sorted(by_library.items(), key=lambda kv: -kv[1])) or "none",
-            "top C site": (f"{top.library}: {top.site} ({top.size_bytes / MIB:.2f} MiB, from "
-                           f"{top.python or 'C code'})") if top else "none",
             "run_id": r.run_id,
         })
     return pd.DataFrame(records, columns=ATTRIBUTION_COLUMNS)
@@ -103,9 +110,13 @@ def finding(table: pd.DataFrame, why_not: str = "") -> Finding:
                        NOT_MEASURED)
     parts, holds = [], []
     for _, row in table.iterrows():
-        holds.append(row["C code MiB"] > NOISE_MIB)
-        parts.append(f"{row['variant']}: C code {row['C code MiB']:.1f} MiB live at memray's peak, against a "
-                     f"{row['gap MiB']:.1f} MiB gap (top: {row['top C site']})")
+        gap, high = row["gap MiB"], row["C code high-water MiB"]
+        explains = gap > NOISE_MIB and high > NOISE_MIB and high >= EXPLAINS * gap
+        holds.append(explains)
+        when = f"{row['at s']:.1f} s in" if pd.notna(row["at s"]) else "during the run"
+        parts.append(f"{row['variant']}: C code held at most {high:.1f} MiB ({when}; "
+                     f"top: {row['top C site at its high-water']}) against a {gap:.1f} MiB gap, "
+                     + ("most of it" if explains else "not most of it: the rest was freed but still resident"))
     gaps = table["gap MiB"]
     if not (gaps > NOISE_MIB).any():  # nothing to explain: RSS and tracemalloc agreed everywhere
         return Finding(hypothesis, experiment, "RSS and tracemalloc agreed within the noise on every variant; "

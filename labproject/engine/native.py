@@ -6,11 +6,18 @@ too) or the C library's ``malloc`` family and ``mmap`` (what only RSS and memray
 buffers, SQLite's page cache, a driver's own memory). At the high-water mark each native block is
 put on the call site that asked for it: the innermost named C function that is not an allocator
 wrapper, with the C library it belongs to and the Python line that led there.
+
+The heap's peak is not always when C code holds the most: Django on PostgreSQL without a server-side
+cursor copies libpq's whole result into Python tuples and frees the result, so the buffer that lifts
+RSS's peak is gone by the time Python's heap peaks. So C code's own high-water mark is read too, from
+memray's temporal records (live bytes at every snapshot's high-water mark), with when it came and
+which sites held it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -71,10 +78,12 @@ def summarize_capture(capture: Path, origin_epoch_ms: float | None = None) -> di
                 sites[key][0] += record.size
                 sites[key][1] += record.n_allocations
         snapshots = list(reader.get_memory_snapshots())
-        _records, peaks = reader.get_temporal_high_water_mark_allocation_records(merge_threads=True)
+        records, peaks = reader.get_temporal_high_water_mark_allocation_records(merge_threads=True)
+        high = _native_high_water(list(records), len(peaks))
     origin = origin_epoch_ms if origin_epoch_ms is not None else (snapshots[0].time if snapshots else 0)
     timeline = [[round((s.time - origin) / 1000, 4), s.rss, peak] for s, peak in zip(snapshots, peaks, strict=False)]
     ranked = sorted(sites.items(), key=lambda item: item[1][0], reverse=True)[:TOP_SITES]
+    at = high["snapshot"]
     return {
         "capture": str(capture),
         "native_traces": metadata.has_native_traces,
@@ -86,4 +95,45 @@ def summarize_capture(capture: Path, origin_epoch_ms: float | None = None) -> di
                          for (s, lib, py), (size, count) in ranked],
         "timeline": timeline,
         "allocations": metadata.total_allocations,
+        "native_high_water_bytes": high["native"],
+        "python_at_native_high_water_bytes": high["python"],
+        "native_high_water_seconds": timeline[at][0] if at is not None and at < len(timeline) else None,
+        "native_high_water_sites": high["sites"],
     }
+
+
+def _native_high_water(records: list, snapshots: int) -> dict[str, Any]:
+    """Return C code's own high-water mark over the run: its bytes, Python's then, the snapshot, its sites.
+
+    Each temporal record says in which snapshot intervals its bytes were live at the interval's
+    high-water mark; summing per snapshot (a difference array, one pass) gives C code's and Python's
+    live bytes at every snapshot, and the snapshot where C code's is largest is C code's high-water.
+    """
+    import memray
+
+    if not snapshots:
+        return {"native": 0, "python": 0, "snapshot": None, "sites": []}
+    change = {"native": [0] * (snapshots + 1), "python": [0] * (snapshots + 1)}
+    for record in records:
+        side = "python" if memray.AllocatorType(record.allocator).name in PYTHON_ALLOCATORS else "native"
+        for interval in record.intervals:
+            end = snapshots if interval.deallocated_before_snapshot is None else interval.deallocated_before_snapshot
+            change[side][interval.allocated_before_snapshot] += interval.n_bytes
+            change[side][min(end, snapshots)] -= interval.n_bytes
+    live = {side: list(accumulate(steps[:snapshots])) for side, steps in change.items()}
+    at = max(range(snapshots), key=live["native"].__getitem__)
+    sites: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for record in records:
+        if memray.AllocatorType(record.allocator).name in PYTHON_ALLOCATORS:
+            continue
+        held = [i for i in record.intervals if i.allocated_before_snapshot <= at
+                and (i.deallocated_before_snapshot is None or at < i.deallocated_before_snapshot)]
+        if held:
+            where = native_site(record.hybrid_stack_trace())
+            key = (where["site"], where["library"], where["python"])
+            sites[key][0] += sum(i.n_bytes for i in held)
+            sites[key][1] += sum(i.n_allocations for i in held)
+    ranked = sorted(sites.items(), key=lambda item: item[1][0], reverse=True)[:TOP_SITES]
+    return {"native": live["native"][at], "python": live["python"][at], "snapshot": at,
+            "sites": [{"site": s, "library": lib, "python": py, "size_bytes": size, "allocations": count}
+                      for (s, lib, py), (size, count) in ranked]}

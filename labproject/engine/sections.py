@@ -136,10 +136,11 @@ class Native(Section):
     """memray's view: the heap's peak split into Python's allocators and C code, C code by call site.
 
     ``timeline`` holds ``[seconds since the strategy started, RSS bytes, heap high-water mark bytes]``;
-    ``capture`` is the file memray wrote, from which a flame graph is drawn.
+    ``capture`` is the file memray wrote, from which a flame graph is drawn. ``native_high_water_*``
+    is C code's own high-water mark, which may come before the heap's peak (a buffer freed early).
     """
 
-    nested: ClassVar = {"native_sites": NativeSite}
+    nested: ClassVar = {"native_sites": NativeSite, "native_high_water_sites": NativeSite}
 
     capture: str
     peak_bytes: int
@@ -150,6 +151,10 @@ class Native(Section):
     native_sites: tuple[NativeSite, ...] = ()
     timeline: list[list[float]] = field(default_factory=list)
     allocations: int = 0
+    native_high_water_bytes: int | None = None
+    python_at_native_high_water_bytes: int | None = None
+    native_high_water_seconds: float | None = None
+    native_high_water_sites: tuple[NativeSite, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -142,3 +142,19 @@ def test_the_report_against_postgresql_shows_no_password(pg_lab):
     assert "postgresql database" in (out / "index.html").read_text()
     assert secret not in done.stdout + done.stderr
     assert not [p for p in written if secret in p.read_text(errors="replace")]
+
+
+def test_memray_puts_the_client_side_buffer_on_libpq(pg_lab):
+    """Without a server-side cursor libpq holds the whole result until Django has copied it into Python.
+
+    C code's own high-water mark holds at least the payloads' bytes, at a libpq call site, whether or
+    not that moment is also the heap's peak.
+    """
+    rows, payload = 4000, 1000
+    (run,) = pg_lab.compare("--strategies", "iterator_bulk_update", "--rows", str(rows), "--payload-bytes",
+                            str(payload), "--probes", "memray", "--no-server-side-cursors")
+    assert run["status"] == "ok", run["error"]
+    native = run["memray"]
+    assert native["native_high_water_bytes"] >= rows * payload, native["native_high_water_sites"][:3]
+    top = native["native_high_water_sites"][0]
+    assert top["library"] == "libpq" and top["size_bytes"] >= rows * payload * 0.9, top
