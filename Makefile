@@ -7,6 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 MODE ?= full
+SERVERS ?= off
 ROWS ?= 50000
 
 .PHONY: system setup test lint lab seed report bench bench-article bench-near-floor bench-walk bench-peers bench-seed \
@@ -48,7 +49,7 @@ seed: setup
 	$(PY) manage.py seed_rows --rows $(ROWS)
 
 report: setup
-	$(PY) -m labproject.report --mode $(MODE) --out reports
+	$(PY) -m labproject.report --mode $(MODE) --servers $(SERVERS) --out reports
 
 bench-seed: setup
 	$(PY) -m labproject.benchmarks.seeding

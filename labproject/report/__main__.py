@@ -9,7 +9,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from labproject.report.catalog import PAGES
+from labproject.report.catalog import PAGES, SERVER_CHOICES
 from labproject.report.progress import ReportProgress, load_durations, record_duration
 from labproject.studies.reuse import REPORT_SINCE_ENV
 
@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=["quick", "full"], default="full", help="quick is what the tests run")
     parser.add_argument("--out", default="reports", help="folder for the HTML pages (default reports/)")
     parser.add_argument("--only", default="", help="comma-separated notebook stems to run (default all)")
+    parser.add_argument("--servers", choices=SERVER_CHOICES, default="off",
+                        help="off (default): the main report, on SQLite; auto: the pages also measure PostgreSQL, "
+                             "MariaDB and PgBouncer on the lab's own servers (about twice as long)")
     parser.add_argument("--no-wait", action="store_true",
                         help="exit at once (naming the holder) when another command measures on this database")
     args = parser.parse_args(argv)
@@ -62,23 +65,25 @@ def _build(args: argparse.Namespace) -> int:
         raise BadInput(f"unknown notebook(s) {sorted(unknown)}; known: {[p.stem for p in PAGES]}")
     out = Path(args.out)
     chosen = [page for page in PAGES if not wanted or page.stem in wanted]
-    progress = ReportProgress([p.stem for p in chosen], load_durations(out, args.mode))
+    # Durations are kept per way of running: with the servers a page takes about twice as long.
+    run_as = args.mode if args.servers == "off" else f"{args.mode}, servers {args.servers}"
+    progress = ReportProgress([p.stem for p in chosen], load_durations(out, run_as))
     started = time.perf_counter()
     done = []
     try:
         for page in chosen:
             progress.page_started(page.stem, args.mode)
-            result = execute(page, args.mode, out / "executed")
+            result = execute(page, args.mode, out / "executed", servers=args.servers)
             if result.notebook.exists():
                 export_html(result.notebook, out / f"{page.stem}.html")
             if not result.error:
-                record_duration(out, args.mode, page.stem, result.seconds)
+                record_duration(out, run_as, page.stem, result.seconds)
             status = f"FAILED: {result.error}" if result.error else "ok"
             progress.page_finished(page.stem, f"  {page.stem}: {status} in {result.seconds:.0f} s")
             done.append(result)
     finally:
         progress.close()
-    index = write_index(out, done, environment, args.mode, time.perf_counter() - started)
+    index = write_index(out, done, environment, args.mode, time.perf_counter() - started, servers=args.servers)
     print(f"wrote {index}", file=sys.stderr)
     return 1 if any(r.error for r in done) else 0
 

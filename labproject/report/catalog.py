@@ -21,8 +21,23 @@ class Page:
     def path(self) -> Path:
         return NOTEBOOKS_DIR / f"{self.stem}.ipynb"
 
-    def parameters(self, mode: str) -> dict:
-        return dict(self.quick if mode == "quick" else self.full)
+    def parameters(self, mode: str, servers: str = "auto") -> dict:
+        """Return the page's parameters for ``mode``; ``servers="off"`` turns off every server it declares.
+
+        The servers a page can use are the parameters of its notebook named in ``SERVER_PARAMETERS``.
+        """
+        chosen = dict(self.quick if mode == "quick" else self.full)
+        if servers == "off":
+            import papermill
+
+            declared = papermill.inspect_notebook(str(self.path))
+            chosen.update({name: "off" for name in SERVER_PARAMETERS if name in declared})
+        return chosen
+
+
+# The notebook parameters that start a database server ("auto") or leave it out ("off").
+SERVER_PARAMETERS = ("postgres", "mariadb", "pooler")
+SERVER_CHOICES = ("off", "auto")
 
 
 PAGES: list[Page] = [

@@ -30,8 +30,11 @@ class Executed:
     setups: tuple[str, ...] = ()  # where the page's runs happened: backends, and a pooler in front
 
 
-def execute(page: Page, mode: str, out_dir: Path, *, progress: bool = False) -> Executed:
-    """Execute ``page`` with its ``mode`` parameters into ``out_dir``; an error becomes data, not a crash."""
+def execute(page: Page, mode: str, out_dir: Path, *, progress: bool = False, servers: str = "auto") -> Executed:
+    """Execute ``page`` with its ``mode`` parameters into ``out_dir``; an error becomes data, not a crash.
+
+    ``servers="off"`` runs the page without the database servers it would otherwise start.
+    """
     import papermill
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -44,7 +47,7 @@ def execute(page: Page, mode: str, out_dir: Path, *, progress: bool = False) -> 
     os.environ[REPORT_DIR_ENV] = str(out_dir.resolve().parent)
     try:
         papermill.execute_notebook(
-            str(page.path), str(target), parameters=page.parameters(mode), kernel_name="python3",
+            str(page.path), str(target), parameters=page.parameters(mode, servers), kernel_name="python3",
             cwd=str(page.path.parent), progress_bar=progress, log_output=False,
             # Saving after every cell rewrites the whole notebook (plotly.js and every chart's data,
             # 5-20 MB) dozens of times a page; papermill still writes it when the page ends or fails.

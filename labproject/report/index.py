@@ -56,7 +56,8 @@ def figures_by_page(executed: list[Executed]) -> dict[str, dict]:
     return found
 
 
-def write_index(out_dir: Path, executed: list[Executed], environment: dict, mode: str, seconds: float) -> Path:
+def write_index(out_dir: Path, executed: list[Executed], environment: dict, mode: str, seconds: float, *,
+                servers: str = "auto") -> Path:
     """Write the index page (and the glossary beside it) linking every exported page."""
     from labproject.analysis.front import front_page
 
@@ -85,7 +86,9 @@ def write_index(out_dir: Path, executed: list[Executed], environment: dict, mode
             f"{_markdown(front_page(figures))}\n"
             f"<h2>The pages: each one's question and answer</h2><ul>{''.join(items)}</ul>\n"
             f"<p>Built {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} in {seconds:.0f} s, {html.escape(mode)} "
-            f"mode{' (small sizes: the figures show the machinery, not the answer)' if mode == 'quick' else ''}.</p>\n"
+            f"mode{' (small sizes: the figures show the machinery, not the answer)' if mode == 'quick' else ''}"
+            + ("; the database servers were off: SQLite only (<code>make report SERVERS=auto</code> adds "
+               "PostgreSQL, MariaDB and PgBouncer)" if servers == "off" else "") + ".</p>\n"
             f"<h2>Machine</h2><table>{_rows(env)}</table>\n<h2>Database</h2><table>{_rows(database)}</table>")
     write_glossary(out_dir)
     target = out_dir / "index.html"

@@ -64,6 +64,9 @@ def sqlite() -> Database:
     return Database("sqlite", f"sqlite:///{settings.VAR_DIR / STUDY_SQLITE}")
 
 
+ON_AGAIN = " (the report runs the servers with `make report SERVERS=auto`)"
+
+
 def postgresql(mode: str = "auto") -> Database:
     """Return PostgreSQL: the kernel's database if it is one, else the lab's server (``mode="auto"``).
 
@@ -74,7 +77,7 @@ def postgresql(mode: str = "auto") -> Database:
     if connection.vendor == "postgresql":
         return Database("postgresql", kernel_url())
     if mode == "off":
-        return Database("postgresql", None, "the notebook was run with postgres='off'")
+        return Database("postgresql", None, f"the notebook was run with postgres='off'{ON_AGAIN}")
     from labproject.servers.postgres import DEFAULT_ROOT, LabServer, find_binaries
 
     try:
@@ -97,7 +100,7 @@ def mariadb(mode: str = "auto") -> Database:
     if connection.vendor == "mysql":
         return Database("mysql", kernel_url())
     if mode == "off":
-        return Database("mysql", None, "the notebook was run with mariadb='off'")
+        return Database("mysql", None, f"the notebook was run with mariadb='off'{ON_AGAIN}")
     from labproject.servers.mariadb import DEFAULT_ROOT, MariaDBServer
 
     try:
@@ -122,7 +125,7 @@ def pooled(mode: str = "auto") -> Database:
     if connection.vendor == "postgresql" and pooler_of(connection.settings_dict) == POOLER:
         return Database("postgresql", kernel_url(), pooler=POOLER)
     if mode == "off":
-        return Database("postgresql", None, "the notebook was run with pooler='off'", pooler=POOLER)
+        return Database("postgresql", None, f"the notebook was run with pooler='off'{ON_AGAIN}", pooler=POOLER)
     from labproject.servers import pgbouncer, postgres
 
     try:
