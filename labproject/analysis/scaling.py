@@ -46,17 +46,37 @@ def medians_by_size(runs: pd.DataFrame, column: str) -> pd.DataFrame:
     return table
 
 
+def comparable_sizes(runs: pd.DataFrame) -> pd.DataFrame:
+    """Drop the sizes at which a strategy's memory was measured differently from its other sizes.
+
+    A run's memory is the larger of the worker's RSS and its process tree's PSS, and PSS is read every
+    ``PSS_INTERVAL``: a run shorter than that has RSS only. For a strategy with helper processes (a
+    forked reader) that leaves its small sizes at the worker's RSS and its large ones at the tree's PSS,
+    a step that a fit reads as growth; so such a strategy keeps only the sizes where every run has PSS.
+    """
+    if "tree_peak_above_baseline_mib" not in runs or "processes" not in runs:
+        return runs
+    keep = pd.Series(True, index=runs.index)
+    for _strategy, mine in runs.groupby("strategy", sort=False):
+        if mine["processes"].max() > 1:
+            read = mine.groupby("rows")["tree_peak_above_baseline_mib"].transform(lambda s: s.notna().all())
+            keep.loc[mine.index] = read.astype(bool)
+    return runs[keep]
+
+
 def memory_fits(runs: pd.DataFrame, *, min_growth_mib: float = MIN_GROWTH_MIB, target_rows: int = TARGET_ROWS,
                 cap_mb: float | None = None) -> pd.DataFrame:
     """Return per strategy its memory against rows: slope, growth, MiB per 100k rows, its class, and where it goes.
 
     ``memory`` is O(n), O(1) or ``UNKNOWN`` (see ``MIN_GROWTH_MIB``); ``at target`` carries the linear fit
     from the largest size measured to ``target_rows``, and ``rows at cap`` is where that fit, with the
-    strategy's baseline, passes ``cap_mb`` (None when it never does or no cap is given).
+    strategy's baseline, passes ``cap_mb`` (None when it never does or no cap is given). Only sizes
+    measured the same way are fitted (:func:`comparable_sizes`).
     """
     records = []
     baselines = runs.groupby("strategy")["baseline_mib"].median() if "baseline_mib" in runs else pd.Series(dtype=float)
-    for strategy, by_size in medians_by_size(runs, memory_column(runs)).groupby("strategy", sort=False):
+    fitted = comparable_sizes(runs)
+    for strategy, by_size in medians_by_size(fitted, memory_column(fitted)).groupby("strategy", sort=False):
         by_size = by_size.sort_values("rows")
         peaks = by_size["median"].clip(lower=MEMORY_FLOOR_MIB)
         slope = power_slope(by_size["rows"], peaks)

@@ -78,6 +78,24 @@ def test_a_flat_looking_strategy_measured_over_a_short_range_is_not_called_flat(
     assert "not enough range to tell" in line and "over the 256 MiB cap" in line
 
 
+def test_sizes_too_short_for_a_pss_reading_are_not_fitted_for_a_strategy_with_helper_processes():
+    """pipelined on SQLite: RSS only at 1k-30k rows (no PSS read yet), the tree's PSS from 100k on."""
+    runs = runs_table([("forked", n, rss, 1) for n, rss in ((1_000, 0.2), (10_000, 0.4), (30_000, 0.3),
+                                                           (100_000, 0.3), (500_000, 0.1), (2_000_000, 0.1))]
+                      + [("single", n, 1.0, 1) for n in (1_000, 10_000, 500_000)])
+    pss = {100_000: 11.6, 500_000: 11.5, 2_000_000: 11.7}
+    runs["processes"] = [2] * 6 + [1] * 3
+    runs["tree_peak_above_baseline_mib"] = [pss.get(n) if s == "forked" else None
+                                            for s, n in zip(runs["strategy"], runs["rows"], strict=True)]
+    runs["memory_above_baseline_mib"] = runs[["peak_above_baseline_mib", "tree_peak_above_baseline_mib"]].max(axis=1)
+    fits = scaling.memory_fits(runs).set_index("strategy")
+    assert fits.loc["forked", "smallest rows"] == 100_000 and fits.loc["forked", "sizes"] == 3
+    assert fits.loc["forked", "memory"] == "O(1)", "11.6, 11.5, 11.7 MiB: flat once measured the same way"
+    assert fits.loc["single", "sizes"] == 3, "a single process is measured alike at every size"
+    everything = scaling.memory_fits(runs.assign(processes=1)).set_index("strategy")
+    assert everything.loc["forked", "memory"] == "O(n)", "without the rule the RSS-to-PSS step reads as growth"
+
+
 def test_time_is_quadratic_from_a_slope_of_one_and_a_half_fitted_above_the_small_sizes():
     sizes = [1_000, 10_000, 30_000, 100_000]
     linear = [("walk", n, 1, 0.5 + n / 50_000) for n in sizes]  # a fixed 0.5 s hides growth at 1k rows
