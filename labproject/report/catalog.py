@@ -45,7 +45,7 @@ PAGES: list[Page] = [
          quick={"preset": "tiny"}, full={"preset": "tiny"}),
     Page("01_the_five_methods", "The five methods, measured: memory, time, three memory tools and their cost",
          quick={"rows": 3000, "repeats": 2, "probe_rows": 3000, "probe_repeats": 1, "memray_rows": 1000},
-         full={"rows": 50_000, "repeats": 3, "probe_rows": 10_000, "probe_repeats": 1, "memray_rows": 2000}),
+         full={"rows": 50_000, "repeats": 2, "probe_rows": 10_000, "probe_repeats": 1, "memray_rows": 2000}),
     Page("02_leak_investigation", "The leak investigation: why iterator + bulk_update climbs, one experiment per "
          "hypothesis, with verdicts",
          quick={"rows": 3000, "debug_rows": 3000, "batch_sizes": [10, 100, 1000], "views_rows": 2000, "repeats": 1,
@@ -70,9 +70,9 @@ PAGES: list[Page] = [
          quick={"rows": 3000, "repeats": 2}, full={"rows": 20_000, "repeats": 2}),
     Page("06_your_own_table", "Your own table: a second model, its strategies, and the command generated for it",
          quick={"rows": 3000, "slow_rows": 1000, "repeats": 1, "postgres": "off"},
-         full={"rows": 200_000, "slow_rows": 5000, "repeats": 2}),
+         full={"rows": 100_000, "slow_rows": 5000, "repeats": 2}),
     Page("07_more_than_one_worker", "More than one worker: the walk fanned out over Celery, measured and killed on "
          "purpose",
          quick={"rows": 3000, "sqlite_rows": 3000, "workers": [1, 2], "postgres": "off", "demo_rows": 2000},
-         full={"rows": 200_000, "sqlite_rows": 50_000, "workers": [1, 2, 4], "repeats": 1, "demo_rows": 20_000}),
+         full={"rows": 200_000, "sqlite_rows": 20_000, "workers": [1, 2, 4], "repeats": 1, "demo_rows": 20_000}),
 ]
