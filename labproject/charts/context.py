@@ -21,6 +21,8 @@ MOST_COLOURS = 7
 BACKEND_COLOURS = {"sqlite": "#0072B2", "postgresql": "#E69F00", "mysql": "#009E73",
                    "postgresql+transaction": "#CC79A7"}
 SUBTITLE_CHARS = 110  # a subtitle line longer than this would be clipped at the report's width
+TITLE_PAD_PX = 12
+TICK_STANDOFF_PX = 6
 
 
 def strategy_order(runs: pd.DataFrame) -> list[str]:
@@ -152,12 +154,28 @@ def titled(fig: go.Figure, title: str, runs: pd.DataFrame, *, height: int = 540)
     extra = 18 * subtitle.count("<br>")
     fig.update_layout(
         template=TEMPLATE, height=height + extra,
-        title={"text": f"{title}<br><sup>{subtitle}</sup>", "x": 0.01, "xanchor": "left", "y": 0.965,
-               "yanchor": "top", "yref": "container"},
+        # Anchored at the container's top with a pixel pad, so a short chart does not push it out the top.
+        title={"text": f"{title}<br><sup>{subtitle}</sup>", "x": 0.01, "xanchor": "left", "y": 1,
+               "yanchor": "top", "yref": "container", "pad": {"t": TITLE_PAD_PX}},
         margin={"t": 130 + extra, "l": 70, "r": 30, "b": 90},
         legend={"title": {"text": "strategy"}},
         hoverlabel={"namelength": -1},
     )
+    # Tick labels stand off their axes, so the x axis's first label and the y axis's last one (both "0"
+    # where the axes meet) do not overlap in the corner.
+    fig.update_xaxes(ticklabelstandoff=TICK_STANDOFF_PX)
+    fig.update_yaxes(ticklabelstandoff=TICK_STANDOFF_PX)
+    return fig
+
+
+def legend_below(fig: go.Figure, title: str = "", **more) -> go.Figure:
+    """Put the legend in one horizontal band at the bottom of the figure, under the x axis's title.
+
+    Placed in the container's coordinates, it cannot ride up into the axis title as a paper-relative
+    offset does when the plot's height changes; the bottom margin must leave it room.
+    """
+    fig.update_layout(legend={"title": {"text": title}, "orientation": "h", "yref": "container", "y": 0.01,
+                              "yanchor": "bottom", "x": 0, "xanchor": "left", **more})
     return fig
 
 

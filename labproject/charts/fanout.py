@@ -50,7 +50,8 @@ def memory(scaled: pd.DataFrame, *, title: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=rows["workers"].astype(str), y=rows["worker_pss_mib"], mode="lines+markers",
                                  name=f"one worker ({backend})", line={"color": color, "width": 3}))
     fig.update_layout(barmode="group")
-    return _layout(fig, title, "workers", "PSS peak (MiB): node and pool process, shared pages counted once")
+    return _layout(fig, title, "workers (a worker's PSS: its node and pool process, shared pages counted once)",
+                   "PSS peak (MiB)")
 
 
 def projection(projected: pd.DataFrame, *, title: str) -> go.Figure:

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from labproject.charts.context import colors, strategy_order, titled
+from labproject.charts.context import colors, legend_below, strategy_order, titled
 from labproject.charts.controls import attach, button_row
 
 
@@ -36,8 +36,8 @@ def query_count_and_time(runs: pd.DataFrame, *, title: str = "Queries sent and t
     fig.update_xaxes(title_text="queries (count, log scale)", type="log", dtick=1, row=1, col=1)
     fig.update_xaxes(title_text="seconds (s)", rangemode="tozero", row=1, col=2)
     fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed", automargin=True)
-    fig.update_layout(barmode="overlay", legend={"title": {"text": ""}, "orientation": "h", "y": -0.15,
-                                                 "yanchor": "top"}, margin={"l": 20, "b": 110})
+    fig.update_layout(barmode="overlay", margin={"l": 20, "b": 110})
+    legend_below(fig)
     if controls:
         attach(fig, [button_row([
             {"label": "count: log scale", "method": "relayout",

@@ -11,7 +11,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from labproject.charts.context import baseline_note, log_ticks, palette, panels, strategy_order, tick_text, titled
+from labproject.charts.context import (
+    baseline_note,
+    legend_below,
+    log_ticks,
+    palette,
+    panels,
+    strategy_order,
+    tick_text,
+    titled,
+)
 from labproject.charts.controls import attach, choice_masks, visibility_menu
 from labproject.engine.summary import RUN_MEMORY
 from labproject.units import MEMORY_FLOOR_MIB
@@ -94,9 +103,8 @@ def cost_against_rows(runs: pd.DataFrame, *, metric: str = "wall_seconds", fits:
             keys.append("floor")
     fig.update_xaxes(title_text="")
     fig.update_xaxes(title_text="rows in the table (log scale)", row=1, col=1)
-    fig.update_layout(legend={"title": {"text": "strategy: fitted slope, class"}, "groupclick": "toggleitem",
-                              "orientation": "h", "y": -0.14, "yanchor": "top", "x": 0},
-                      margin={"b": 60 + 22 * (len(keys) // 4 + 2)})
+    fig.update_layout(margin={"b": 90 + 22 * (len(keys) // 4 + 2)})
+    legend_below(fig, "strategy: fitted slope, class", groupclick="toggleitem")
     choices = [k for k in dict.fromkeys(keys) if k != "floor"]
     if controls and len(choices) > 1:
         labels, masks = choice_masks(keys, choices)

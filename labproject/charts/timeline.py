@@ -16,6 +16,7 @@ X_AXES = {"seconds": "time since the strategy started (s)",
 X_BUTTONS = {"seconds": "against time", "rows_done": "against rows"}
 Y_TITLE = "RSS above baseline (MiB)"
 MAX_POINTS = 1500
+MARK_STEP = 0.08  # how far down each further mark's label sits, as a share of the plot's height
 
 
 WIDEST, NARROWEST = 4.5, 1.6  # the first strategy's line is the widest, so a later one drawn on top leaves it visible
@@ -69,9 +70,11 @@ def memory_timeline(samples: pd.DataFrame, runs: pd.DataFrame, *, x: str = "seco
     titled(fig, title, runs)
     fig.update_xaxes(title_text=X_AXES[x], rangemode="tozero")
     fig.update_yaxes(title_text=Y_TITLE + baseline_note(runs) if y == "rss_above_baseline_mib" else "RSS (MiB)")
-    for label, rows in (marks or {}).items():
+    for step, (label, rows) in enumerate((marks or {}).items()):
         fig.add_vline(x=rows, line={"dash": "dot", "color": "#555", "width": 1.2})
-        fig.add_annotation(x=rows, y=1, yref="paper", text=label, showarrow=False, xanchor="left", yanchor="top",
+        # each mark's label a line lower than the one before: two marks a few rows apart would overlap
+        fig.add_annotation(x=rows, y=1 - MARK_STEP * step, yref="paper", text=label, showarrow=False,
+                           xanchor="left", yanchor="top",
                            textangle=0, font={"size": 11, "color": "#333"}, bgcolor="rgba(255,255,255,0.8)")
     if controls and keys:
         _add_controls(fig, keys, repeats, other_x, x, switch_x=not marks)

@@ -64,7 +64,7 @@ def sqlite() -> Database:
     return Database("sqlite", f"sqlite:///{settings.VAR_DIR / STUDY_SQLITE}")
 
 
-ON_AGAIN = " (the report runs the servers with `make report SERVERS=auto`)"
+ON_AGAIN = "; `make report SERVERS=auto` measures it"
 
 
 def postgresql(mode: str = "auto") -> Database:

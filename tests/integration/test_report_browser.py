@@ -1,8 +1,9 @@
 """The exported report in a real browser: Debian's Chromium, driven by Playwright, with the network cut.
 
 Every page of a quick report opens from ``file://``; every chart output is drawn by plotly.js;
-nothing is fetched from the network; no JavaScript error is logged; and plotly's own dropdowns
-change which traces are visible. The reader's version: the code is hidden until the toggle shows it
+nothing is fetched from the network; no JavaScript error is logged; plotly's own dropdowns change
+which traces are visible; and no chart's label is clipped or drawn over another. The reader's
+version: the code is hidden until the toggle shows it
 (and hides it again), every entry of the table of contents leads to its section, the bar links back
 to the index and to the executed notebook. The memray flame graphs the leak page links open offline
 and draw. A screenshot of each page lands in the test's temp folder.
@@ -100,6 +101,7 @@ def test_page_opens_offline_with_every_chart_drawn(page, quick_report, browser, 
         _menu_changes_visible_traces(tab)
     if page.stem in WITH_DECISION_CHART:
         _decision_chart_reads(tab)
+    _labels_read(tab)
     _glossary_links(tab, quick_report.root)
     _reader_version(tab, path)
     assert errors == [], errors
@@ -155,6 +157,18 @@ def _decision_chart_reads(tab) -> None:
     assert chart.evaluate("gd => (gd.layout.updatemenus || []).length") == 0
     assert chart.evaluate("gd => gd._fullData.every(t => t.visible === true)")
     assert chart.evaluate(LABEL_PROBLEMS) == []
+
+
+def _labels_read(tab) -> None:
+    """Every chart on the page: no label clipped at the report's width or drawn over another."""
+    charts = tab.locator(".js-plotly-plot")
+    problems = {}
+    for i in range(charts.count()):
+        found = charts.nth(i).evaluate(LABEL_PROBLEMS)
+        if found:
+            title = charts.nth(i).evaluate("gd => String((gd.layout.title || {}).text || '').split('<br>')[0]")
+            problems[f"chart {i + 1} ({title})"] = found
+    assert problems == {}, problems
 
 
 def _glossary_links(tab, root) -> None:
