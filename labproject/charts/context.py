@@ -21,7 +21,7 @@ MOST_COLOURS = 7
 BACKEND_COLOURS = {"sqlite": "#0072B2", "postgresql": "#E69F00", "mysql": "#009E73",
                    "postgresql+transaction": "#CC79A7"}
 SUBTITLE_CHARS = 110  # a subtitle line longer than this would be clipped at the report's width
-TITLE_PAD_PX = 12
+TITLE_PAD_PX = 30  # plotly anchors a multi-line title by its first baseline: a line height and some air
 TICK_STANDOFF_PX = 6
 
 
@@ -108,12 +108,15 @@ def panels(names: Sequence[str], families: dict[str, str], most: int = MOST_COLO
     return [g for g in groups if g]
 
 
-def log_ticks(low: float, high: float) -> list[float]:
-    """Return 1-2-5 tick values covering ``low``..``high``, so a log axis never labels 20 as "2"."""
+def log_ticks(low: float, high: float, steps: Sequence[int] = (1, 2, 5)) -> list[float]:
+    """Return tick values covering ``low``..``high`` (1-2-5 per decade), so a log axis never labels 20 as "2".
+
+    A narrow panel takes ``steps=(1, 3)``: 1-2-5 labels of "100k" and "200k" would touch there.
+    """
     ticks = []
     exponent = math.floor(math.log10(max(low, 1e-12)))
     while True:
-        for step in (1, 2, 5):
+        for step in steps:
             value = step * 10.0 ** exponent
             if value > high * 1.0001 and ticks:
                 return ticks
@@ -161,8 +164,11 @@ def titled(fig: go.Figure, title: str, runs: pd.DataFrame, *, height: int = 540)
         legend={"title": {"text": "strategy"}},
         hoverlabel={"namelength": -1},
     )
-    # Tick labels stand off their axes, so the x axis's first label and the y axis's last one (both "0"
-    # where the axes meet) do not overlap in the corner.
+    return spaced_ticks(fig)
+
+
+def spaced_ticks(fig: go.Figure) -> go.Figure:
+    """Stand tick labels off their axes, so the two "0" labels where the axes meet do not overlap."""
     fig.update_xaxes(ticklabelstandoff=TICK_STANDOFF_PX)
     fig.update_yaxes(ticklabelstandoff=TICK_STANDOFF_PX)
     return fig

@@ -7,7 +7,7 @@ from statistics import median
 
 import plotly.graph_objects as go
 
-from labproject.charts.context import PALETTE, TEMPLATE
+from labproject.charts.context import PALETTE, TEMPLATE, spaced_ticks
 
 
 def histogram(values: Sequence[float], *, what: str, backend: str, title: str) -> go.Figure:
@@ -19,4 +19,4 @@ def histogram(values: Sequence[float], *, what: str, backend: str, title: str) -
                       title={"text": f"{title}<br><sup>{setting}</sup>", "x": 0.01, "xanchor": "left"})
     fig.update_xaxes(title_text=what)
     fig.update_yaxes(title_text="rows (count)")
-    return fig
+    return spaced_ticks(fig)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from labproject.charts.context import PALETTE, TEMPLATE
+from labproject.charts.context import PALETTE, TEMPLATE, spaced_ticks
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 460) -> go.Figure:
@@ -13,7 +13,7 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 460) -> go
                       margin={"t": 70, "l": 70, "r": 30, "b": 60})
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=y, rangemode="tozero")
-    return fig
+    return spaced_ticks(fig)
 
 
 def throughput(scaled: pd.DataFrame, references: pd.DataFrame, predicted: pd.DataFrame | None = None, *,

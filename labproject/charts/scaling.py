@@ -84,7 +84,7 @@ def cost_against_rows(runs: pd.DataFrame, *, metric: str = "wall_seconds", fits:
             keys += [name, name]
     titled(fig, title, runs, height=520 + 22 * (len(keys) // 4 + 2))
     sizes = sorted(ok["rows"].unique())
-    ticks = log_ticks(min(sizes), max(sizes)) if sizes else []
+    ticks = log_ticks(min(sizes), max(sizes), (1, 3) if len(groups) > 1 else (1, 2, 5)) if sizes else []
     fig.update_xaxes(type="log", title_text="rows in the table (log scale)", tickvals=ticks,
                      ticktext=[tick_text(t) for t in ticks])
     values = ok["value"]
