@@ -284,7 +284,7 @@ def _watch(proc, board: ProgressBoard, seen: Observed, observers, timeout: float
         now = time.monotonic()
         phase = board.phase
         try:
-            sample = seen.sampler.take(now)
+            sample = seen.sampler.take(now, running=phase == RUNNING)
         except ProcessLookupError:
             break
         if phase == RUNNING:

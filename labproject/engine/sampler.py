@@ -43,8 +43,12 @@ class TreeSampler:
     pss_reads: int = 0
     _next_pss: float = 0.0
 
-    def take(self, now: float) -> Sample:
-        """Sample now (PSS too when due); raises ProcessLookupError once the worker is gone."""
+    def take(self, now: float, *, running: bool = True) -> Sample:
+        """Sample now (PSS too when due); raises ProcessLookupError once the worker is gone.
+
+        Only processes seen while ``running`` (the strategy, not the worker's set-up) count as the
+        run's tree: setting up may start a short-lived child of its own (``platform`` runs ``uname -p``).
+        """
         try:
             worker = rss_bytes(self.pid)
         except (FileNotFoundError, ProcessLookupError):
@@ -52,7 +56,9 @@ class TreeSampler:
         take_pss = self.pss_interval is not None and now >= self._next_pss
         if take_pss or now >= self._next_pss:
             self._next_pss = now + (self.pss_interval or 0.05)
-            self._refresh_descendants()
+            self.descendants = descendants(self.pid)
+            if running:
+                self.processes_seen.update(self.descendants, [self.pid])
         tree_rss = worker
         for child in self.descendants:
             try:
@@ -61,10 +67,6 @@ class TreeSampler:
                 continue
         pss = self._tree_pss() if take_pss else None
         return Sample(worker, tree_rss, pss, 1 + len(self.descendants))
-
-    def _refresh_descendants(self) -> None:
-        self.descendants = descendants(self.pid)
-        self.processes_seen.update(self.descendants, [self.pid])
 
     def _tree_pss(self) -> int | None:
         started = time.perf_counter()
