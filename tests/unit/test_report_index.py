@@ -15,6 +15,9 @@ def test_the_index_lists_the_setups_each_page_measured(tmp_path: Path):
              Executed(PAGES[0], tmp_path / "00.ipynb", 1.0, "f")]
     text = write_index(tmp_path, pages, {"memory_bytes": 2**30}, "quick", 2.0).read_text()
     assert "measured on: mysql, postgresql+transaction;" in text and "measured on: no runs;" in text
+    assert "servers were off" not in text
+    sqlite_only = write_index(tmp_path, pages, {"memory_bytes": 2**30}, "full", 2.0, servers="off").read_text()
+    assert "the database servers were off: SQLite only" in sqlite_only and "make report SERVERS=auto" in sqlite_only
 
 
 def test_the_setups_come_from_the_runs_of_the_new_sessions(tmp_path: Path, monkeypatch):
@@ -24,3 +27,16 @@ def test_the_setups_come_from_the_runs_of_the_new_sessions(tmp_path: Path, monke
     store.write(run)
     assert execute.measured_setups({run.session}) == ("sqlite",)
     assert execute.measured_setups(set()) == ()
+
+
+def test_servers_off_turns_off_exactly_the_servers_each_notebook_declares():
+    import papermill
+
+    from labproject.report.catalog import PAGES, SERVER_PARAMETERS
+
+    for page in PAGES:
+        declared = {name for name in SERVER_PARAMETERS if name in papermill.inspect_notebook(str(page.path))}
+        off = page.parameters("full", "off")
+        assert {name for name, value in off.items() if value == "off"} == declared, page.stem
+        assert {k: v for k, v in off.items() if k not in declared} == page.parameters("full", "auto"), page.stem
+    assert any(PAGES[i].parameters("full", "off") != PAGES[i].parameters("full") for i in range(len(PAGES)))
