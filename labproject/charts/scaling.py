@@ -96,8 +96,9 @@ def cost_against_rows(runs: pd.DataFrame, *, metric: str = "wall_seconds", fits:
         # a trace, not a shape: a shape's coordinates on a log axis would pull its autorange to zero
         for column in range(1, len(groups) + 1):
             fig.add_trace(go.Scatter(x=[min(sizes), max(sizes)], y=[floor, floor], mode="lines",
-                                     name=f"{floor:g} MiB, what RSS resolves: runs at or below it sit on this line "
-                                          "(open markers)", legendgroup="floor", showlegend=column == 1,
+                                     # short: a long horizontal legend entry runs off the chart's edge
+                                     name=f"{floor:g} MiB: RSS's resolution (open markers)",
+                                     legendgroup="floor", showlegend=column == 1,
                                      line={"dash": "dash", "color": "#888", "width": 1}, hoverinfo="skip"),
                           row=1, col=column)
             keys.append("floor")
