@@ -82,7 +82,6 @@ def summarize_capture(capture: Path, origin_epoch_ms: float | None = None) -> di
         high = _native_high_water(list(records), len(peaks))
     origin = origin_epoch_ms if origin_epoch_ms is not None else (snapshots[0].time if snapshots else 0)
     timeline = [[round((s.time - origin) / 1000, 4), s.rss, peak] for s, peak in zip(snapshots, peaks, strict=False)]
-    ranked = sorted(sites.items(), key=lambda item: item[1][0], reverse=True)[:TOP_SITES]
     at = high["snapshot"]
     return {
         "capture": str(capture),
@@ -91,8 +90,7 @@ def summarize_capture(capture: Path, origin_epoch_ms: float | None = None) -> di
         "peak_bytes": metadata.peak_memory,
         "python_at_peak_bytes": by_allocator["python"],
         "native_at_peak_bytes": by_allocator["native"],
-        "native_sites": [{"site": s, "library": lib, "python": py, "size_bytes": size, "allocations": count}
-                         for (s, lib, py), (size, count) in ranked],
+        "native_sites": _ranked(sites),
         "timeline": timeline,
         "allocations": metadata.total_allocations,
         "native_high_water_bytes": high["native"],
@@ -133,7 +131,11 @@ def _native_high_water(records: list, snapshots: int) -> dict[str, Any]:
             key = (where["site"], where["library"], where["python"])
             sites[key][0] += sum(i.n_bytes for i in held)
             sites[key][1] += sum(i.n_allocations for i in held)
+    return {"native": live["native"][at], "python": live["python"][at], "snapshot": at, "sites": _ranked(sites)}
+
+
+def _ranked(sites: dict[tuple, list[int]]) -> list[dict[str, Any]]:
+    """Return the ``TOP_SITES`` largest sites, (site, library, python) -> [bytes, allocations], as records."""
     ranked = sorted(sites.items(), key=lambda item: item[1][0], reverse=True)[:TOP_SITES]
-    return {"native": live["native"][at], "python": live["python"][at], "snapshot": at,
-            "sites": [{"site": s, "library": lib, "python": py, "size_bytes": size, "allocations": count}
-                      for (s, lib, py), (size, count) in ranked]}
+    return [{"site": s, "library": lib, "python": py, "size_bytes": size, "allocations": count}
+            for (s, lib, py), (size, count) in ranked]
