@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 MODE ?= full
-SERVERS ?= off
+SERVERS ?= main
 ROWS ?= 50000
 
 .PHONY: system setup test lint lab seed report bench bench-article bench-near-floor bench-walk bench-peers bench-seed \

@@ -17,8 +17,8 @@ import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# The PostgreSQL cluster and per-test databases; MariaDB, PgBouncer and Redis; the fan-out's workers.
-pytest_plugins = ["tests.pg_fixtures", "tests.server_fixtures", "tests.fanout_lab"]
+# The PostgreSQL cluster and per-test databases; MariaDB, PgBouncer and Redis; the fan-out's workers; Chromium.
+pytest_plugins = ["tests.pg_fixtures", "tests.server_fixtures", "tests.fanout_lab", "tests.browser"]
 
 
 @pytest.fixture(scope="session")

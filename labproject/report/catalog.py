@@ -16,28 +16,41 @@ class Page:
     title: str
     quick: dict = field(default_factory=dict)
     full: dict = field(default_factory=dict)
+    # What the full main report (``servers="main"``) sets on top: a server the page's answer needs, at sizes
+    # the report's time allows.
+    main: dict = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
         return NOTEBOOKS_DIR / f"{self.stem}.ipynb"
 
     def parameters(self, mode: str, servers: str = "auto") -> dict:
-        """Return the page's parameters for ``mode``; ``servers="off"`` turns off every server it declares.
+        """Return the page's parameters for ``mode`` with the servers ``servers`` leaves on.
 
-        The servers a page can use are the parameters of its notebook named in ``SERVER_PARAMETERS``.
+        The servers a page can use are the parameters of its notebook named in ``SERVER_PARAMETERS``;
+        ``"auto"`` leaves them on, ``"off"`` turns every one off, and ``"main"`` too except what the page's
+        ``main`` turns on again in full mode (quick mode is SQLite only).
         """
         chosen = dict(self.quick if mode == "quick" else self.full)
-        if servers == "off":
+        if servers != "auto":
             import papermill
 
             declared = papermill.inspect_notebook(str(self.path))
             chosen.update({name: "off" for name in SERVER_PARAMETERS if name in declared})
+        if servers == "main" and mode == "full":  # a per-backend size names only the backends it changes
+            chosen.update({k: {**chosen[k], **v} if isinstance(v, dict) else v for k, v in self.main.items()})
         return chosen
 
+    @property
+    def main_servers(self) -> list[str]:
+        """Return what the full main report starts for this page, by name (``SERVER_PARAMETERS``)."""
+        return [what for name, what in SERVER_PARAMETERS.items() if self.main.get(name) == "auto"]
 
-# The notebook parameters that start a database server ("auto") or leave it out ("off").
-SERVER_PARAMETERS = ("postgres", "mariadb", "pooler")
-SERVER_CHOICES = ("off", "auto")
+
+# The notebook parameters that start a database server ("auto") or leave it out ("off"), and what each starts.
+SERVER_PARAMETERS = {"postgres": "PostgreSQL", "mariadb": "MariaDB", "pooler": "PostgreSQL through PgBouncer"}
+# main: SQLite, and a server only where a page's answer needs it; auto: every server a page can use; off: none.
+SERVER_CHOICES = ("main", "auto", "off")
 
 
 PAGES: list[Page] = [
@@ -64,7 +77,10 @@ PAGES: list[Page] = [
                 "repeats": 1, "postgres": "off", "mariadb": "off", "pooler": "off"},
          full={"rows": {"sqlite": 500_000, "postgresql": 200_000, "mysql": 200_000, "postgresql+transaction": 200_000},
                "slow_rows": {"sqlite": 30_000, "postgresql": 5000, "mysql": 5000, "postgresql+transaction": 5000},
-               "repeats": 2, "slow_repeats": 1}),
+               "repeats": 2, "slow_repeats": 1},
+         # The decision chart and the index's advice set PostgreSQL beside SQLite; its runs are mostly a
+         # worker's start and the table's reset, so a smaller table there costs the report about a minute.
+         main={"postgres": "auto", "rows": {"postgresql": 20_000}, "slow_rows": {"postgresql": 1000}}),
     Page("05_playground", "Playground: choose, run and watch memory live (static charts in the report)",
          # The report shows what the panel draws; the article's 50,000-row table is notebook 01's.
          quick={"rows": 3000, "repeats": 2}, full={"rows": 20_000, "repeats": 2}),

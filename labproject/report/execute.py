@@ -33,7 +33,7 @@ class Executed:
 def execute(page: Page, mode: str, out_dir: Path, *, progress: bool = False, servers: str = "auto") -> Executed:
     """Execute ``page`` with its ``mode`` parameters into ``out_dir``; an error becomes data, not a crash.
 
-    ``servers="off"`` runs the page without the database servers it would otherwise start.
+    ``servers`` is which database servers the page may start (``catalog.SERVER_CHOICES``).
     """
     import papermill
 

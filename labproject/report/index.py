@@ -87,13 +87,23 @@ def write_index(out_dir: Path, executed: list[Executed], environment: dict, mode
             f"<h2>The pages: each one's question and answer</h2><ul>{''.join(items)}</ul>\n"
             f"<p>Built {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} in {seconds:.0f} s, {html.escape(mode)} "
             f"mode{' (small sizes: the figures show the machinery, not the answer)' if mode == 'quick' else ''}"
-            + ("; the database servers were off: SQLite only (<code>make report SERVERS=auto</code> adds "
-               "PostgreSQL, MariaDB and PgBouncer)" if servers == "off" else "") + ".</p>\n"
+            + _servers_said(executed, mode, servers) + ".</p>\n"
             f"<h2>Machine</h2><table>{_rows(env)}</table>\n<h2>Database</h2><table>{_rows(database)}</table>")
     write_glossary(out_dir)
     target = out_dir / "index.html"
     target.write_text(_page("Iteration lab report", body), encoding="utf-8")
     return target
+
+
+def _servers_said(executed: list[Executed], mode: str, servers: str) -> str:
+    """Say which servers the report left off, and the command that measures on them too."""
+    if servers == "auto":
+        return ""
+    kept = [f'{" and ".join(item.page.main_servers)} on <a href="{item.page.stem}.html">'
+            f'{html.escape(item.page.title.split(":")[0])}</a>'
+            for item in executed if servers == "main" and mode == "full" and item.page.main_servers]
+    return (f"; the main report: SQLite{', with ' + ', '.join(kept) if kept else ' only'} "
+            f"(<code>make report SERVERS=auto</code> measures PostgreSQL, MariaDB and PgBouncer on every page)")
 
 
 def strategy_table() -> str:

@@ -9,6 +9,7 @@ import pytest
 from labproject import strategies
 from labproject.iteration.calculation import calculate, calculation_sql
 from seed import PayloadSpec, generate_rows
+from tests.browser import decision_chart_reads
 from tests.conftest import ROOT
 from tests.pg_fixtures import pg_query
 
@@ -131,7 +132,8 @@ def test_the_password_reaches_no_result_output_or_error(pg_lab):
 
 
 @pytest.mark.slow
-def test_the_report_against_postgresql_shows_no_password(pg_lab):
+def test_the_report_against_postgresql_shows_no_password(pg_lab, browser):
+    """The quick report on PostgreSQL, whose page 04 measures the studies' SQLite file beside it."""
     secret = password_of(pg_lab.env["DATABASE_URL"])
     out = pg_lab.root / "reports"
     done = subprocess.run([sys.executable, "-m", "labproject.report", "--mode", "quick", "--out", str(out)],
@@ -142,6 +144,11 @@ def test_the_report_against_postgresql_shows_no_password(pg_lab):
     assert "postgresql database" in (out / "index.html").read_text()
     assert secret not in done.stdout + done.stderr
     assert not [p for p in written if secret in p.read_text(errors="replace")]
+    tab = browser.new_page(viewport={"width": 1200, "height": 900})
+    tab.goto((out / "04_faster_than_the_five.html").as_uri(), wait_until="load")
+    tab.wait_for_function("document.querySelectorAll('div.plot-container.plotly').length > 0", timeout=30_000)
+    decision_chart_reads(tab, backends=2)
+    tab.close()
 
 
 def test_memray_puts_the_client_side_buffer_on_libpq(pg_lab):

@@ -10,44 +10,21 @@ and draw. A screenshot of each page lands in the test's temp folder.
 """
 
 import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from labproject.report.catalog import PAGES
+from tests.browser import LABEL_PROBLEMS, decision_chart_reads
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path(os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium"))  # Debian's; never a downloaded one
 # Pages whose charts must carry a dropdown that shows one strategy at a time.
 WITH_MENUS = {"01_the_five_methods", "05_playground"}
 CHART_OUTPUT = 'class="plotly-graph-div"'
 NETWORK_SCRIPT = re.compile(r"<script[^>]+src=[\"']?(?:https?:)?//", re.IGNORECASE)
 # Pages that draw the decision chart (every strategy against the floor, one row each).
 WITH_DECISION_CHART = {"04_faster_than_the_five", "06_your_own_table"}
-# Every text a plotly chart draws (ticks, titles, legend, annotations) with its box; pairs that overlap, and boxes
-# that stick out of the chart, are clipped or colliding labels.
-LABEL_PROBLEMS = """gd => {
-  const root = gd.getBoundingClientRect();
-  const texts = [...gd.querySelectorAll('.xtick text, .ytick text, .g-xtitle text, .g-ytitle text, .gtitle, '
-                                        + '.legendtext, .legendtitletext, .annotation-text, .updatemenu-item-text')]
-    .filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0);
-  const boxes = texts.map(t => [t.textContent.trim(), t.getBoundingClientRect()]);
-  const problems = [];
-  for (const [label, r] of boxes) {
-    if (r.left < root.left - 1 || r.right > root.right + 1 || r.top < root.top - 1 || r.bottom > root.bottom + 1)
-      problems.push('clipped: ' + label);
-  }
-  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
-    const [a, ra] = boxes[i], [b, rb] = boxes[j];
-    const x = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
-    const y = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
-    if (x > 1 && y > 1) problems.push('overlap: ' + a + ' / ' + b);
-  }
-  return problems;
-}"""
 # The first chart (of any page) whose menu switches trace visibility, and that menu's index.
 FIND_VISIBILITY_MENU = """() => {
   const charts = [...document.querySelectorAll('.js-plotly-plot')];
@@ -60,19 +37,6 @@ FIND_VISIBILITY_MENU = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium (this test never downloads a browser)",
-                    pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
-        yield launched
-        launched.close()
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
@@ -100,7 +64,7 @@ def test_page_opens_offline_with_every_chart_drawn(page, quick_report, browser, 
     if page.stem in WITH_MENUS:
         _menu_changes_visible_traces(tab)
     if page.stem in WITH_DECISION_CHART:
-        _decision_chart_reads(tab)
+        decision_chart_reads(tab)
     _labels_read(tab)
     _glossary_links(tab, quick_report.root)
     _reader_version(tab, path)
@@ -145,18 +109,6 @@ def test_the_index_links_every_page_and_executed_notebook(quick_report, browser)
         assert f"{page.stem}.html" in hrefs and f"executed/{page.stem}.ipynb" in hrefs
     for href in hrefs:
         assert (quick_report.root / href).is_file(), href
-
-
-def _decision_chart_reads(tab) -> None:
-    """The decision chart: both backends' traces shown (no dropdown), no label clipped or on top of another."""
-    charts = tab.locator(".js-plotly-plot")
-    found = [i for i in range(charts.count())
-             if charts.nth(i).evaluate("gd => gd.layout.scattermode === 'group'")]
-    assert found, "no decision chart on the page"
-    chart = charts.nth(found[0])
-    assert chart.evaluate("gd => (gd.layout.updatemenus || []).length") == 0
-    assert chart.evaluate("gd => gd._fullData.every(t => t.visible === true)")
-    assert chart.evaluate(LABEL_PROBLEMS) == []
 
 
 def _labels_read(tab) -> None:
