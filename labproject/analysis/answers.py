@@ -198,10 +198,12 @@ def faster(table: pd.DataFrame, advice: pd.DataFrame, *, runs: pd.DataFrame, bus
         floor = mine.loc[FLOOR]
         parts.append(f"on {name}, `{pick}` ({mine.loc[pick, 'x floor']:.1f}x the SQL floor's time per row, "
                      f"+{mine.loc[pick, 'memory MiB']:.1f} MiB)")
+        fastest = chosen.loc[FASTEST, "use"] if FASTEST in chosen.index else None
         facts["backends"][backend] = {
             "name": name, "pick": pick, "pick_x": float(mine.loc[pick, "x floor"]),
             "pick_mib": float(mine.loc[pick, "memory MiB"]),
-            "fastest": chosen.loc[FASTEST, "use"] if FASTEST in chosen.index else None,
+            "fastest": fastest,
+            "fastest_x": float(mine.loc[fastest, "x floor"]) if fastest in mine.index else None,
             "fastest_why": chosen.loc[FASTEST, "why"] if FASTEST in chosen.index else "",
             "pooler": chosen.loc[POOLER, "use"] if POOLER in chosen.index else None,
             "floor_rows": int(floor["rows"]), "floor_seconds": float(floor["seconds"]),

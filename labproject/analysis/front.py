@@ -61,9 +61,10 @@ def _fastest(backend: dict) -> str:
     use = backend.get("fastest")
     if not use:
         return NOT_RUN
-    why = backend.get("fastest_why", "")
-    free_core = "pays only with a free core" in why
-    return f"`{use}`" + (": " + _link("only with a free CPU core", "04") if free_core else "")
+    said = [f"{backend['fastest_x']:.1f}x the floor's time per row"] if backend.get("fastest_x") else []
+    if "pays only with a free core" in backend.get("fastest_why", ""):
+        said.append("only with a free CPU core")
+    return f"`{use}`" + (": " + _link(", ".join(said), "04") if said else "")
 
 
 def avoid_list(figures: dict) -> str:

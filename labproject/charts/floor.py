@@ -12,7 +12,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from labproject.charts.context import BACKEND_COLOURS, backend_name, baseline_note, log_ticks, tick_text, titled
+from labproject.charts.context import (
+    BACKEND_COLOURS,
+    backend_name,
+    baseline_note,
+    legend_below,
+    log_ticks,
+    tick_text,
+    titled,
+)
 
 ROW_PX = 30  # each strategy's row: room for its name and both backends' markers
 SYMBOLS = ["circle", "diamond", "square"]
@@ -66,10 +74,9 @@ def time_and_memory_map(table: pd.DataFrame, runs: pd.DataFrame, *,
         ), row=1, col=2)
     rows = [labels[n] for n in order]
     titled(fig, title, runs, height=200 + ROW_PX * max(len(rows), 3))
-    fig.update_layout(scattermode="group", scattergap=0.5,
-                      legend={"title": {"text": "backend"}, "orientation": "h", "x": 1, "xanchor": "right",
-                              "y": 0.99, "yanchor": "top", "yref": "container"},
-                      margin={"l": 20, "b": 60})
+    # The legend under the axes: at the top it runs into the subtitle once that names two backends.
+    fig.update_layout(scattermode="group", scattergap=0.5, margin={"l": 20, "b": 100})
+    legend_below(fig, "backend")
     fig.update_yaxes(categoryorder="array", categoryarray=rows, autorange="reversed", automargin=True,
                      showgrid=True)
     ratios = drawn["x floor"]

@@ -82,6 +82,8 @@ def test_the_front_page_says_what_to_use_with_the_numbers_of_page_04():
     page = front.front_page({"04_faster_than_the_five": box})
     assert "`keyset_executemany`" in page and "[1.8x the floor's time per row, +1.0 MiB]" in page
     assert "(04_faster_than_the_five.html)" in page
+    fastest = next(line for line in page.splitlines() if line.startswith("| it must be as fast as possible"))
+    assert "`pipelined`: [1.2x the floor's time per row" in fastest, fastest
     slower = floor_runs({**FAST, "keyset_executemany": 2.6})
     table = floor.against_floor(slower)
     box = answers.faster(table, recommend.recommend(table, cap_mb=256), runs=slower, outcomes=[])
