@@ -29,7 +29,6 @@ LABEL_PROBLEMS = """gd => {
 }"""
 
 
-
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():

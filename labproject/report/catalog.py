@@ -78,8 +78,8 @@ PAGES: list[Page] = [
          full={"rows": {"sqlite": 500_000, "postgresql": 200_000, "mysql": 200_000, "postgresql+transaction": 200_000},
                "slow_rows": {"sqlite": 30_000, "postgresql": 5000, "mysql": 5000, "postgresql+transaction": 5000},
                "repeats": 2, "slow_repeats": 1},
-         # The decision chart and the index's advice set PostgreSQL beside SQLite; its runs are mostly a
-         # worker's start and the table's reset, so a smaller table there costs the report about a minute.
+         # The decision chart and the index's advice set PostgreSQL beside SQLite. At this table its runs are
+         # mostly a worker's start and the column's reset: 5% of the report (README, "make report" timings).
          main={"postgres": "auto", "rows": {"postgresql": 20_000}, "slow_rows": {"postgresql": 1000}}),
     Page("05_playground", "Playground: choose, run and watch memory live (static charts in the report)",
          # The report shows what the panel draws; the article's 50,000-row table is notebook 01's.
