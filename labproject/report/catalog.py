@@ -37,14 +37,20 @@ class Page:
 
             declared = papermill.inspect_notebook(str(self.path))
             chosen.update({name: "off" for name in SERVER_PARAMETERS if name in declared})
-        if servers == "main" and mode == "full":  # a per-backend size names only the backends it changes
+        if _main_applies(mode, servers):  # a per-backend size names only the backends it changes
             chosen.update({k: {**chosen[k], **v} if isinstance(v, dict) else v for k, v in self.main.items()})
         return chosen
 
-    @property
-    def main_servers(self) -> list[str]:
-        """Return what the full main report starts for this page, by name (``SERVER_PARAMETERS``)."""
+    def main_servers(self, mode: str, servers: str) -> list[str]:
+        """Return the servers ``main`` starts for this page in ``mode``, by name (``SERVER_PARAMETERS``)."""
+        if not _main_applies(mode, servers):
+            return []
         return [what for name, what in SERVER_PARAMETERS.items() if self.main.get(name) == "auto"]
+
+
+def _main_applies(mode: str, servers: str) -> bool:
+    """A page's ``main`` counts in the full main report only: quick mode is SQLite only."""
+    return servers == "main" and mode == "full"
 
 
 # The notebook parameters that start a database server ("auto") or leave it out ("off"), and what each starts.

@@ -99,9 +99,9 @@ def _servers_said(executed: list[Executed], mode: str, servers: str) -> str:
     """Say which servers the report left off, and the command that measures on them too."""
     if servers == "auto":
         return ""
-    kept = [f'{" and ".join(item.page.main_servers)} on <a href="{item.page.stem}.html">'
+    kept = [f'{" and ".join(item.page.main_servers(mode, servers))} on <a href="{item.page.stem}.html">'
             f'{html.escape(item.page.title.split(":")[0])}</a>'
-            for item in executed if servers == "main" and mode == "full" and item.page.main_servers]
+            for item in executed if item.page.main_servers(mode, servers)]
     return (f"; the main report: SQLite{', with ' + ', '.join(kept) if kept else ' only'} "
             f"(<code>make report SERVERS=auto</code> measures PostgreSQL, MariaDB and PgBouncer on every page)")
 

@@ -37,8 +37,6 @@ FIND_VISIBILITY_MENU = """() => {
 }"""
 
 
-
-
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
 def test_page_opens_offline_with_every_chart_drawn(page, quick_report, browser, tmp_path):
     executed = quick_report.page(page)

@@ -62,6 +62,7 @@ def test_the_main_report_turns_on_only_what_a_page_asks_for_in_full_mode():
         assert page.parameters("quick", "main") == page.parameters("quick", "off"), page.stem
     faster = next(page for page in PAGES if page.main)
     main = faster.parameters("full", "main")
-    assert (main["postgres"], main["mariadb"], faster.main_servers) == ("auto", "off", ["PostgreSQL"])
+    assert (main["postgres"], main["mariadb"], faster.main_servers("full", "main")) == ("auto", "off", ["PostgreSQL"])
+    assert faster.main_servers("quick", "main") == faster.main_servers("full", "auto") == []
     # a size given for one backend leaves the others' as the page's full parameters have them
     assert main["rows"] == {**faster.full["rows"], **faster.main["rows"]} != faster.main["rows"]
